@@ -1,0 +1,33 @@
+/** Where a listener's audio goes: an output device (with its own clock) or a file/pipe (no clock). */
+import type { AuraError } from '../core/errors.js';
+
+/** A sink that plays on its own clock and asks for audio when it needs it (a sound card). */
+export interface ClockedSink {
+  readonly kind: 'clocked';
+  /** What a person would call it, e.g. "Headphones". */
+  readonly description: string;
+  /**
+   * Opens the device and starts playing. The device calls `render(frames)` on its own clock and plays
+   * the returned interleaved stereo samples (exactly frames * 2 of them, 48 kHz, in [-1, 1]).
+   * Rejects with an AuraError (ERR_DEVICE_UNAVAILABLE) if the device cannot be opened.
+   */
+  start(render: (frames: number) => Float32Array, onError: (err: AuraError) => void): Promise<void>;
+  /** Audio queued between render() and the speaker [ms]: the device's share of end-to-end delay. */
+  outputLatencyMs(): number;
+  /** Stops playing and releases the device; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** A sink with no clock (file, pipe): it takes audio in order as fast as it is written. */
+export interface StreamSink {
+  readonly kind: 'stream';
+  /** What a person would call it, e.g. "out.wav" or "standard output". */
+  readonly description: string;
+  /** Appends interleaved stereo samples (48 kHz, [-1, 1]); resolves when accepted (backpressure). */
+  write(samples: Float32Array): Promise<void>;
+  /** Flushes and closes (patching a WAV header where the file allows); safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Any place a listener can send audio. */
+export type AudioSink = ClockedSink | StreamSink;
