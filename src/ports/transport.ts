@@ -4,14 +4,15 @@
 export interface ByteChannel {
   /** Peer address as text, for logs and the listener list. */
   readonly remoteAddress: string;
-  /** Queues bytes; returns false once the channel's send buffer is full (then wait for onDrain). */
-  write(bytes: Uint8Array): boolean;
+  /**
+   * Queues bytes; `onWritten` runs once they are handed to the OS (or the channel failed).
+   * Returns false once the channel's send buffer is full.
+   */
+  write(bytes: Uint8Array, onWritten?: (err?: Error) => void): boolean;
   /** Bytes not yet handed to the OS [bytes]. */
   readonly pendingBytes: number;
   /** Registers the handler for incoming bytes. */
   onData(handler: (bytes: Buffer) => void): void;
-  /** Registers the handler called when the send buffer has room again. */
-  onDrain(handler: () => void): void;
   /** Registers the handler called once when the stream is closed, by either side or by an error. */
   onClose(handler: (err?: Error) => void): void;
   /** Closes gracefully after pending bytes are sent. */

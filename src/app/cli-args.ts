@@ -1,0 +1,160 @@
+/** The command line, parsed into one typed command. Bad input throws AuraError('ERR_USAGE') with one line. */
+import { parseArgs } from 'node:util';
+import { DEFAULT_PORT } from '../core/audio-format.js';
+import { AuraError } from '../core/errors.js';
+import type { CodecName } from '../core/handshake.js';
+
+/** Default jitter-buffer target of a listener [ms] (see README: measured on Wi-Fi-like links). */
+export const DEFAULT_LATENCY_MS = 60;
+
+/** `auralync host` */
+export interface HostCommand {
+  readonly kind: 'host';
+  readonly port: number;
+  readonly name: string | undefined;
+  readonly device: string | undefined;
+  readonly input: string | undefined;
+  readonly codec: CodecName;
+}
+
+/** `auralync listen` */
+export interface ListenCommand {
+  readonly kind: 'listen';
+  readonly host: string;
+  readonly port: number;
+  readonly device: string | undefined;
+  readonly output: string | undefined;
+  readonly boost: number;
+  readonly latencyMs: number;
+  readonly v1: boolean;
+  readonly name: string | undefined;
+}
+
+/** Any command the CLI runs. */
+export type Command =
+  | HostCommand
+  | ListenCommand
+  | { readonly kind: 'devices'; readonly json: boolean }
+  | { readonly kind: 'help' }
+  | { readonly kind: 'version' };
+
+/** Text of `auralync --help`. */
+export const USAGE = `AuraLync: watch together, listen apart. Share this computer's sound with listeners on the network.
+
+Usage:
+  auralync host [--port 50007] [--name NAME] [--device ID | --input FILE|-] [--codec opus|pcm]
+      Capture system audio (default: what the default output device plays) and stream it.
+      --input FILE plays a WAV file in real time; --input - reads WAV or raw s16le 48 kHz stereo from stdin.
+  auralync listen HOST[:PORT] [--device ID | --output FILE|-] [--boost 1..10] [--latency MS] [--v1]
+      Play a host's stream. --output FILE writes a 16-bit WAV; --output - writes raw s16le to stdout.
+      --latency is the jitter buffer target (default ${DEFAULT_LATENCY_MS} ms); --v1 plays an original AuraLync v1 server.
+  auralync devices [--json]
+      List capture (system-audio loopback) and output devices with their ids.
+  auralync --help | --version
+`;
+
+function usage(message: string): AuraError {
+  return new AuraError('ERR_USAGE', `${message} (see 'auralync --help')`);
+}
+
+/** Parses a TCP port given as text; 1..65535 only. */
+export function parsePort(text: string, what = 'port'): number {
+  if (!/^\d+$/.test(text)) throw new AuraError('ERR_BAD_PORT', `${what} '${text}' is not a number; use 1-65535`);
+  const port = Number(text);
+  if (port < 1 || port > 65535) throw new AuraError('ERR_BAD_PORT', `${what} ${port} is out of range; use 1-65535`);
+  return port;
+}
+
+function parseNumber(text: string | undefined, name: string, min: number, max: number, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
+    throw usage(`--${name} must be a number from ${min} to ${max}, not '${text}'`);
+  }
+  return value;
+}
+
+/** Splits HOST[:PORT] (IPv6 as [addr]:port or bare addr). */
+export function parseHostAndPort(text: string): { host: string; port: number } {
+  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
+  if (bracketed) return { host: bracketed[1] as string, port: bracketed[2] === undefined ? DEFAULT_PORT : parsePort(bracketed[2]) };
+  const colons = text.split(':').length - 1;
+  if (colons === 1) {
+    const [host, port] = text.split(':') as [string, string];
+    if (host === '') throw usage(`'${text}' has no host name`);
+    return { host, port: parsePort(port) };
+  }
+  if (text === '') throw usage('listen needs a HOST');
+  return { host: text, port: DEFAULT_PORT };
+}
+
+/** Parses argv (without node and script) into a Command. */
+export function parseCommand(argv: readonly string[]): Command {
+  const [verb, ...rest] = argv;
+  if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') return { kind: 'help' };
+  if (verb === '--version' || verb === '-v' || verb === 'version') return { kind: 'version' };
+  let parsed: ReturnType<typeof parseArgs>;
+  const options = {
+    port: { type: 'string' },
+    name: { type: 'string' },
+    device: { type: 'string' },
+    input: { type: 'string' },
+    output: { type: 'string' },
+    codec: { type: 'string' },
+    boost: { type: 'string' },
+    latency: { type: 'string' },
+    v1: { type: 'boolean' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  } as const;
+  try {
+    parsed = parseArgs({ args: [...rest], options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw usage((err as Error).message.split('\n')[0] ?? 'bad arguments');
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const text = (key: string): string | undefined => (typeof values[key] === 'string' ? (values[key] as string) : undefined);
+  if (values.help) return { kind: 'help' };
+  const allowOnly = (allowed: string[]) => {
+    for (const key of Object.keys(values)) if (!allowed.includes(key)) throw usage(`'${verb}' does not take --${key}`);
+  };
+  switch (verb) {
+    case 'host': {
+      allowOnly(['port', 'name', 'device', 'input', 'codec']);
+      if (parsed.positionals.length > 0) throw usage(`unexpected '${parsed.positionals[0]}'`);
+      if (text('device') !== undefined && text('input') !== undefined) throw usage('use either --device or --input, not both');
+      const codec = text('codec') ?? 'opus';
+      if (codec !== 'opus' && codec !== 'pcm') throw usage(`--codec must be opus or pcm, not '${codec}'`);
+      return {
+        kind: 'host',
+        port: text('port') === undefined ? DEFAULT_PORT : parsePort(text('port') as string),
+        name: text('name'),
+        device: text('device'),
+        input: text('input'),
+        codec,
+      };
+    }
+    case 'listen': {
+      allowOnly(['port', 'device', 'output', 'boost', 'latency', 'v1', 'name']);
+      if (parsed.positionals.length !== 1) throw usage('listen needs exactly one HOST[:PORT]');
+      if (text('device') !== undefined && text('output') !== undefined) throw usage('use either --device or --output, not both');
+      const target = parseHostAndPort(parsed.positionals[0] as string);
+      return {
+        kind: 'listen',
+        host: target.host,
+        port: text('port') === undefined ? target.port : parsePort(text('port') as string),
+        device: text('device'),
+        output: text('output'),
+        boost: parseNumber(text('boost'), 'boost', 1, 10, 1),
+        latencyMs: parseNumber(text('latency'), 'latency', 5, 2000, DEFAULT_LATENCY_MS),
+        v1: values.v1 === true,
+        name: text('name'),
+      };
+    }
+    case 'devices':
+      allowOnly(['json']);
+      return { kind: 'devices', json: values.json === true };
+    default:
+      throw usage(`unknown command '${verb}'`);
+  }
+}

@@ -1,0 +1,102 @@
+/** The v2 handshake: Hello (listener → host), then Welcome or Reject (host → listener). */
+import { CHANNELS, SAMPLE_RATE } from './audio-format.js';
+import { AuraError } from './errors.js';
+
+/** Version of the framed protocol this build speaks. */
+export const PROTOCOL_VERSION = 2;
+
+/** Codecs a v2 stream can carry. */
+export type CodecName = 'opus' | 'pcm';
+/** Every codec this build decodes, in order of preference. */
+export const ALL_CODECS: readonly CodecName[] = ['opus', 'pcm'];
+
+/** First message from a listener. */
+export interface Hello {
+  /** Protocol version the listener speaks (2). */
+  readonly protocol: number;
+  /** Codecs the listener can decode. */
+  readonly codecs: readonly CodecName[];
+  /** Listener's display name (shown on the host), ≤ 64 chars. */
+  readonly name: string;
+}
+
+/** The host's acceptance: the stream's format. */
+export interface Welcome {
+  readonly protocol: number;
+  /** Codec of every audio frame that follows. */
+  readonly codec: CodecName;
+  /** Sample rate of the decoded audio [Hz]. */
+  readonly sampleRate: number;
+  /** Channels of the decoded audio. */
+  readonly channels: number;
+  /** Frames per audio packet. */
+  readonly packetFrames: number;
+  /** Host's display name. */
+  readonly hostName: string;
+}
+
+/** Why a host refused a listener. */
+export interface Reject {
+  /** Stable code, e.g. 'protocol-version', 'no-common-codec', 'full'. */
+  readonly code: string;
+  /** One line for a person. */
+  readonly reason: string;
+}
+
+const MAX_NAME_CHARS = 64;
+
+function isCodec(value: unknown): value is CodecName {
+  return value === 'opus' || value === 'pcm';
+}
+
+/** Cleans a display name: printable, trimmed, ≤ 64 chars, never empty. */
+export function cleanName(value: unknown, fallback: string): string {
+  if (typeof value !== 'string') return fallback;
+  // eslint-disable-next-line no-control-regex
+  const printable = value.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, MAX_NAME_CHARS);
+  return printable.length > 0 ? printable : fallback;
+}
+
+/** Validates a parsed Hello body; throws ERR_PROTOCOL with what was wrong. */
+export function parseHello(value: Record<string, unknown>): Hello {
+  if (typeof value.protocol !== 'number' || !Number.isInteger(value.protocol)) {
+    throw new AuraError('ERR_PROTOCOL', 'hello without a protocol version');
+  }
+  if (!Array.isArray(value.codecs) || value.codecs.length > 16) {
+    throw new AuraError('ERR_PROTOCOL', 'hello without a codec list');
+  }
+  return { protocol: value.protocol, codecs: value.codecs.filter(isCodec), name: cleanName(value.name, 'listener') };
+}
+
+/** Validates a parsed Welcome body; throws ERR_PROTOCOL when the stream is not one this build can play. */
+export function parseWelcome(value: Record<string, unknown>): Welcome {
+  const { protocol, codec, sampleRate, channels, packetFrames } = value;
+  if (protocol !== PROTOCOL_VERSION) throw new AuraError('ERR_PROTOCOL', `host speaks protocol ${String(protocol)}`);
+  if (!isCodec(codec)) throw new AuraError('ERR_PROTOCOL', `host chose an unknown codec ${String(codec)}`);
+  if (sampleRate !== SAMPLE_RATE || channels !== CHANNELS) {
+    throw new AuraError('ERR_PROTOCOL', `host sends ${String(sampleRate)} Hz / ${String(channels)} ch, expected 48000 Hz stereo`);
+  }
+  if (typeof packetFrames !== 'number' || !Number.isInteger(packetFrames) || packetFrames < 1 || packetFrames > 4096) {
+    throw new AuraError('ERR_PROTOCOL', 'host sent a bad packet size');
+  }
+  return { protocol, codec, sampleRate, channels, packetFrames, hostName: cleanName(value.hostName, 'host') };
+}
+
+/** Validates a parsed Reject body (always yields something printable). */
+export function parseReject(value: Record<string, unknown>): Reject {
+  return { code: cleanName(value.code, 'rejected'), reason: cleanName(value.reason, 'the host refused the connection') };
+}
+
+/**
+ * The host's answer to a Hello: the codec to use, or a Reject.
+ * The host's preferred codec wins when the listener has it; otherwise any codec both have.
+ */
+export function negotiate(hello: Hello, hostCodec: CodecName): { codec: CodecName } | { reject: Reject } {
+  if (hello.protocol !== PROTOCOL_VERSION) {
+    return { reject: { code: 'protocol-version', reason: `host speaks protocol ${PROTOCOL_VERSION}, listener ${hello.protocol}` } };
+  }
+  if (hello.codecs.includes(hostCodec)) return { codec: hostCodec };
+  const shared = ALL_CODECS.find((codec) => hello.codecs.includes(codec));
+  if (shared !== undefined) return { codec: shared };
+  return { reject: { code: 'no-common-codec', reason: 'listener and host share no codec' } };
+}

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { parseCommand, parseHostAndPort } from '../../src/app/cli-args.js';
+import { isAuraError } from '../../src/core/errors.js';
+
+describe('command line', () => {
+  it('parses host with defaults', () => {
+    assert.deepEqual(parseCommand(['host']), { kind: 'host', port: 50007, name: undefined, device: undefined, input: undefined, codec: 'opus' });
+  });
+
+  it('parses listen with host:port, boost and latency', () => {
+    const command = parseCommand(['listen', '127.0.0.1:6000', '--boost', '4', '--latency', '80', '--v1']);
+    assert.equal(command.kind, 'listen');
+    if (command.kind !== 'listen') return;
+    assert.equal(command.port, 6000);
+    assert.equal(command.boost, 4);
+    assert.equal(command.latencyMs, 80);
+    assert.equal(command.v1, true);
+  });
+
+  it('splits IPv6 addresses', () => {
+    assert.deepEqual(parseHostAndPort('[::1]:7000'), { host: '::1', port: 7000 });
+    assert.deepEqual(parseHostAndPort('::1'), { host: '::1', port: 50007 });
+  });
+
+  it('gives one clear line for each kind of bad input', () => {
+    const cases: [string[], RegExp][] = [
+      [['host', '--port', '70000'], /70000 is out of range/],
+      [['host', '--port', 'abc'], /not a number/],
+      [['listen'], /exactly one HOST/],
+      [['listen', 'h', '--boost', '11'], /--boost must be a number from 1 to 10/],
+      [['host', '--codec', 'mp3'], /--codec must be opus or pcm/],
+      [['host', '--device', 'x', '--input', 'y'], /either --device or --input/],
+      [['frobnicate'], /unknown command/],
+      [['host', '--bogus'], /bogus/],
+      [['listen', 'h', '--input', 'x'], /does not take --input/],
+    ];
+    for (const [argv, pattern] of cases) {
+      assert.throws(() => parseCommand(argv), (err) => isAuraError(err) && pattern.test(err.message) && !err.message.includes('\n'), argv.join(' '));
+    }
+  });
+
+  it('has help and version', () => {
+    assert.equal(parseCommand([]).kind, 'help');
+    assert.equal(parseCommand(['--version']).kind, 'version');
+  });
+});

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { cleanName, negotiate, parseHello, parseWelcome } from '../../src/core/handshake.js';
+
+describe('handshake', () => {
+  it('gives the host its preferred codec when the listener has it', () => {
+    assert.deepEqual(negotiate({ protocol: 2, codecs: ['pcm', 'opus'], name: 'a' }, 'opus'), { codec: 'opus' });
+  });
+
+  it('falls back to a shared codec, and rejects when none is shared', () => {
+    assert.deepEqual(negotiate({ protocol: 2, codecs: ['pcm'], name: 'a' }, 'opus'), { codec: 'pcm' });
+    const outcome = negotiate({ protocol: 2, codecs: [], name: 'a' }, 'opus');
+    assert.ok('reject' in outcome && outcome.reject.code === 'no-common-codec');
+  });
+
+  it('rejects another protocol version with a reason', () => {
+    const outcome = negotiate({ protocol: 3, codecs: ['pcm'], name: 'a' }, 'pcm');
+    assert.ok('reject' in outcome && /protocol/.test(outcome.reject.reason));
+  });
+
+  it('validates hellos and ignores unknown codecs', () => {
+    assert.deepEqual(parseHello({ protocol: 2, codecs: ['flac', 'pcm'], name: 'Ann' }).codecs, ['pcm']);
+    assert.throws(() => parseHello({ codecs: [] }), /protocol/);
+    assert.throws(() => parseHello({ protocol: 2, codecs: 'pcm' }), /codec/);
+  });
+
+  it('refuses a welcome for a format this build cannot play', () => {
+    const good = { protocol: 2, codec: 'pcm', sampleRate: 48000, channels: 2, packetFrames: 480, hostName: 'h' };
+    assert.equal(parseWelcome(good).codec, 'pcm');
+    assert.throws(() => parseWelcome({ ...good, sampleRate: 44100 }), /48000/);
+    assert.throws(() => parseWelcome({ ...good, packetFrames: -1 }), /packet size/);
+  });
+
+  it('cleans names of control characters and length', () => {
+    assert.equal(cleanName('a\u0000b\nc', 'x'), 'abc');
+    assert.equal(cleanName('   ', 'x'), 'x');
+    assert.equal(cleanName('y'.repeat(200), 'x').length, 64);
+    assert.equal(cleanName(42, 'x'), 'x');
+  });
+});
