@@ -52,7 +52,6 @@ function isCodec(value: unknown): value is CodecName {
 /** Cleans a display name: printable, trimmed, ≤ 64 chars, never empty. */
 export function cleanName(value: unknown, fallback: string): string {
   if (typeof value !== 'string') return fallback;
-  // eslint-disable-next-line no-control-regex
   const printable = value.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, MAX_NAME_CHARS);
   return printable.length > 0 ? printable : fallback;
 }

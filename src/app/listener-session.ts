@@ -1,0 +1,412 @@
+/**
+ * Listener mode: connect (v2 handshake, or the plain v1 stream), decode, buffer against network jitter,
+ * boost with clipping protection, play; reconnect with backoff whenever the host goes away.
+ */
+import { CHANNELS, SAMPLE_RATE, V1_SAMPLE_RATE, framesOf } from '../core/audio-format.js';
+import { Backoff } from '../core/backoff.js';
+import { BoostLimiter } from '../core/boost-limiter.js';
+import { AuraError, describeError } from '../core/errors.js';
+import { ALL_CODECS, parseReject, parseWelcome, PROTOCOL_VERSION, type CodecName, type Welcome } from '../core/handshake.js';
+import { JitterBuffer } from '../core/jitter-buffer.js';
+import type { ListenerHealth } from '../core/listener-health.js';
+import { PcmDecoder } from '../core/pcm-codec.js';
+import { Resampler } from '../core/resampler.js';
+import { V1PacketReader } from '../core/v1-packets.js';
+import { decodeAudioBody, decodeJsonBody, encodeJsonFrame, encodePing, FrameReader, FrameType, type Frame } from '../core/v2-frames.js';
+import type { AudioDecoder } from '../ports/audio-codec.js';
+import type { AudioSink } from '../ports/audio-sink.js';
+import type { Clock } from '../ports/clock.js';
+import type { ByteChannel, ChannelConnector } from '../ports/transport.js';
+
+/** What a listener reports as it runs. */
+export type ListenerEvent =
+  | { type: 'connecting'; address: string }
+  | { type: 'connected'; hostName: string; codec: string }
+  | { type: 'rejected'; reason: string }
+  | { type: 'stream-lost'; reason: string }
+  | { type: 'reconnecting'; inMs: number; why: string }
+  | { type: 'sink-error'; message: string };
+
+/** Options of a ListenerSession. */
+export interface ListenerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly connector: ChannelConnector;
+  readonly sink: AudioSink;
+  readonly clock: Clock;
+  /** 'v2' (ours) or 'v1' (the original AuraLync stream). */
+  readonly protocol: 'v1' | 'v2';
+  /** Boost 1..10 (linear gain), with clipping protection. */
+  readonly boost: number;
+  /** Jitter buffer target [ms] (clocked sinks only). */
+  readonly latencyMs: number;
+  /** Listener display name sent to the host. */
+  readonly name: string;
+  /** Makes an Opus decoder (audify); absent → only PCM is offered. */
+  readonly opusDecoderFactory?: () => AudioDecoder;
+  /** Connect timeout [ms]. */
+  readonly connectTimeoutMs?: number;
+  /** No bytes from the host for this long means it is gone [ms]. */
+  readonly silenceTimeoutMs?: number;
+  /** Reconnect delays (tests inject a fast one). */
+  readonly backoff?: Backoff;
+  /** When true, start() rejects (ERR_HOST_UNREACHABLE) if the very first connection fails; later losses are always retried. */
+  readonly failIfFirstConnectFails?: boolean;
+}
+
+/** Running figures of a listener. */
+export interface ListenerStats {
+  readonly state: 'connecting' | 'buffering' | 'playing' | 'waiting';
+  readonly hostName: string | undefined;
+  readonly codec: string | undefined;
+  readonly bufferedMs: number;
+  readonly targetMs: number;
+  /** Estimated end-to-end latency, capture to speaker [ms]; undefined until known. */
+  readonly latencyMs: number | undefined;
+  readonly underruns: number;
+  /** Packets the host dropped for us (sequence gaps). */
+  readonly missingPackets: number;
+  /** Audio payload bytes received [bytes]. */
+  readonly bytesReceived: number;
+  readonly framesReceived: number;
+  readonly reconnects: number;
+}
+
+const PING_INTERVAL_MS = 1000;
+
+/** The listener: owns one connection at a time, the decoder, the jitter buffer and the sink. */
+export class ListenerSession {
+  private readonly handlers = new Set<(event: ListenerEvent) => void>();
+  private readonly limiter: BoostLimiter;
+  private readonly jitter: JitterBuffer;
+  private readonly backoff: Backoff;
+  private channel: ByteChannel | undefined;
+  private decoder: AudioDecoder | undefined;
+  private welcome: Welcome | undefined;
+  private stopped = false;
+  private stopping: Promise<void> | undefined;
+  private cancelTimers: (() => void)[] = [];
+  private lastHeardMs = 0;
+  private clockOffsetMs: number | undefined;
+  private bestRttMs = Infinity;
+  private bytesReceived = 0;
+  private framesReceived = 0;
+  private reconnects = 0;
+  private streamMissing = 0;
+  private nextSeq: number | undefined;
+  private sinkChain: Promise<void> = Promise.resolve();
+  private pendingSinkWrites = 0;
+  private state: ListenerStats['state'] = 'connecting';
+  private v1Seq = 0;
+
+  constructor(private readonly options: ListenerOptions) {
+    if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) {
+      throw new AuraError('ERR_BAD_PORT', `port ${options.port} is not valid; use 1-65535`);
+    }
+    this.limiter = new BoostLimiter({ boost: options.boost });
+    this.jitter = new JitterBuffer({ targetMs: options.latencyMs });
+    this.backoff = options.backoff ?? new Backoff(250, 5000);
+  }
+
+  /** Subscribes to listener events; returns the unsubscribe function. */
+  on(handler: (event: ListenerEvent) => void): () => void {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  /** Opens the sink (rejects with ERR_DEVICE_UNAVAILABLE if it cannot), then keeps a connection to the host. */
+  async start(): Promise<void> {
+    const { sink, host, port, connector } = this.options;
+    let first: ByteChannel | undefined;
+    if (this.options.failIfFirstConnectFails) {
+      this.emit({ type: 'connecting', address: `${host}:${port}` });
+      first = await connector.connect(host, port, this.options.connectTimeoutMs ?? 3000);
+    }
+    if (sink.kind === 'clocked') {
+      try {
+        await sink.start((frames) => this.render(frames), (err) => this.emit({ type: 'sink-error', message: describeError(err) }));
+      } catch (err) {
+        first?.destroy();
+        throw err;
+      }
+    }
+    void this.connectLoop(first);
+  }
+
+  /** Sets the boost (1..10). */
+  setBoost(boost: number): void {
+    this.limiter.setBoost(boost);
+  }
+
+  /** Stops: says goodbye, closes the connection and the sink; safe to call twice. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.stopped = true;
+      this.dropConnection();
+      const { sink } = this.options;
+      if (sink.kind === 'clocked') await sink.stop();
+      else {
+        await this.sinkChain;
+        await sink.close();
+      }
+    })();
+    return this.stopping;
+  }
+
+  /** A snapshot of the listener's figures. */
+  stats(): ListenerStats {
+    const jitter = this.jitter.stats;
+    const stream = this.options.sink.kind === 'stream';
+    return {
+      state: this.state,
+      hostName: this.welcome?.hostName,
+      codec: this.options.protocol === 'v1' ? 'v1' : this.welcome?.codec,
+      bufferedMs: stream ? 0 : jitter.bufferedMs,
+      targetMs: stream ? 0 : jitter.targetMs,
+      latencyMs: this.latencyEstimateMs(),
+      underruns: jitter.underruns,
+      missingPackets: stream ? this.streamMissing : jitter.missingPackets,
+      bytesReceived: this.bytesReceived,
+      framesReceived: this.framesReceived,
+      reconnects: this.reconnects,
+    };
+  }
+
+  private emit(event: ListenerEvent): void {
+    for (const handler of [...this.handlers]) handler(event);
+  }
+
+  private render(frames: number): Float32Array {
+    const samples = this.jitter.render(frames);
+    const state = this.jitter.stats.state;
+    if (this.state === 'buffering' || this.state === 'playing') this.state = state === 'playing' ? 'playing' : 'buffering';
+    return this.limiter.process(samples);
+  }
+
+  private latencyEstimateMs(): number | undefined {
+    const { sink } = this.options;
+    if (sink.kind !== 'clocked' || this.state !== 'playing') return undefined;
+    const deviceMs = sink.outputLatencyMs();
+    const playout = this.jitter.playoutCaptureTimeMs();
+    if (this.options.protocol === 'v1' || this.clockOffsetMs === undefined || playout === undefined) {
+      return this.jitter.stats.bufferedMs + deviceMs;
+    }
+    return this.options.clock.now() + this.clockOffsetMs - playout + deviceMs;
+  }
+
+  private async connectLoop(first: ByteChannel | undefined): Promise<void> {
+    while (!this.stopped) {
+      const { host, port, connector } = this.options;
+      this.state = 'connecting';
+      if (first === undefined) this.emit({ type: 'connecting', address: `${host}:${port}` });
+      let why: string;
+      try {
+        const channel = first ?? (await connector.connect(host, port, this.options.connectTimeoutMs ?? 3000));
+        first = undefined;
+        if (this.stopped) {
+          channel.destroy();
+          return;
+        }
+        why = await this.runConnection(channel);
+      } catch (err) {
+        why = describeError(err);
+      }
+      if (this.stopped) return;
+      this.state = 'waiting';
+      const delay = this.backoff.next();
+      this.emit({ type: 'reconnecting', inMs: delay, why });
+      await new Promise<void>((resolve) => this.options.clock.setTimeout(resolve, delay));
+      this.reconnects++;
+    }
+  }
+
+  /** Runs one connection until it ends; resolves with why it ended. */
+  private runConnection(channel: ByteChannel): Promise<string> {
+    return new Promise((resolve) => {
+      this.channel = channel;
+      this.welcome = undefined;
+      this.decoder = undefined;
+      this.nextSeq = undefined;
+      this.clockOffsetMs = undefined;
+      this.bestRttMs = Infinity;
+      this.lastHeardMs = this.options.clock.now();
+      let endReason: string | undefined;
+      const finish = (reason: string) => {
+        if (endReason !== undefined) return;
+        endReason = reason;
+        const wasStreaming = this.state === 'playing' || this.state === 'buffering';
+        this.dropConnection();
+        if (wasStreaming && !this.stopped) this.emit({ type: 'stream-lost', reason });
+        resolve(reason);
+      };
+      this.finishConnection = finish;
+      channel.onClose((err) => finish(err ? describeError(err) : 'the host closed the connection'));
+      const silenceMs = this.options.silenceTimeoutMs ?? 3000;
+      this.cancelTimers.push(
+        this.options.clock.setInterval(() => {
+          if (this.options.clock.now() - this.lastHeardMs > silenceMs) finish(`no data from the host for ${silenceMs / 1000} s`);
+        }, 250),
+      );
+      if (this.options.protocol === 'v1') this.runV1(channel, finish);
+      else this.runV2(channel, finish);
+    });
+  }
+
+  private finishConnection: ((reason: string) => void) | undefined;
+
+  private dropConnection(): void {
+    for (const cancel of this.cancelTimers) cancel();
+    this.cancelTimers = [];
+    if (this.channel !== undefined) {
+      if (this.stopped && this.welcome !== undefined) {
+        // A polite goodbye lets the host drop us at once instead of waiting for silence.
+        this.channel.write(encodeJsonFrame(FrameType.Bye, { reason: 'listener stopped' }));
+        this.channel.end();
+      } else {
+        this.channel.destroy();
+      }
+      this.channel = undefined;
+    }
+    if (this.stopped) this.finishConnection?.('stopped');
+  }
+
+  private runV1(channel: ByteChannel, finish: (reason: string) => void): void {
+    const reader = new V1PacketReader();
+    const resampler = new Resampler({ inputRate: V1_SAMPLE_RATE, outputRate: SAMPLE_RATE, channels: CHANNELS });
+    this.state = 'buffering';
+    this.emit({ type: 'connected', hostName: channel.remoteAddress, codec: 'v1' });
+    this.backoff.reset();
+    channel.onData((bytes) => {
+      this.lastHeardMs = this.options.clock.now();
+      let packets: Float32Array[];
+      try {
+        packets = reader.push(bytes);
+      } catch (err) {
+        return finish(describeError(err));
+      }
+      for (const packet of packets) {
+        this.bytesReceived += packet.length * 4;
+        const samples = resampler.process(packet);
+        if (samples.length === 0) continue;
+        this.deliver(this.v1Seq, this.options.clock.now(), samples);
+        this.v1Seq = (this.v1Seq + 1) >>> 0;
+      }
+    });
+  }
+
+  private runV2(channel: ByteChannel, finish: (reason: string) => void): void {
+    const reader = new FrameReader();
+    const codecs: CodecName[] = ALL_CODECS.filter((codec) => codec !== 'opus' || this.options.opusDecoderFactory !== undefined);
+    channel.write(encodeJsonFrame(FrameType.Hello, { protocol: PROTOCOL_VERSION, codecs, name: this.options.name }));
+    channel.onData((bytes) => {
+      this.lastHeardMs = this.options.clock.now();
+      let frames: Frame[];
+      try {
+        frames = reader.push(bytes);
+        for (const frame of frames) {
+          this.onFrame(channel, frame, finish);
+          if (this.channel !== channel) return;
+        }
+      } catch (err) {
+        finish(`protocol error: ${describeError(err)}`);
+      }
+    });
+  }
+
+  private onFrame(channel: ByteChannel, frame: Frame, finish: (reason: string) => void): void {
+    if (this.welcome === undefined) {
+      if (frame.type === FrameType.Reject) {
+        const reject = parseReject(decodeJsonBody(frame.body));
+        this.emit({ type: 'rejected', reason: reject.reason });
+        return finish(`rejected: ${reject.reason}`);
+      }
+      if (frame.type !== FrameType.Welcome) throw new AuraError('ERR_PROTOCOL', 'host did not answer with a welcome');
+      this.welcome = parseWelcome(decodeJsonBody(frame.body));
+      this.decoder = this.welcome.codec === 'opus' && this.options.opusDecoderFactory ? this.options.opusDecoderFactory() : new PcmDecoder();
+      this.state = 'buffering';
+      this.backoff.reset();
+      this.emit({ type: 'connected', hostName: this.welcome.hostName, codec: this.welcome.codec });
+      this.sendPing(channel);
+      this.cancelTimers.push(this.options.clock.setInterval(() => this.sendPing(channel), PING_INTERVAL_MS));
+      return;
+    }
+    switch (frame.type) {
+      case FrameType.Audio: {
+        const packet = decodeAudioBody(frame.body);
+        const samples = (this.decoder as AudioDecoder).decode(packet.payload);
+        this.bytesReceived += packet.payload.length;
+        this.deliver(packet.seq, packet.captureTimeMs, samples);
+        return;
+      }
+      case FrameType.Pong: {
+        const sentMs = frame.body.readDoubleBE(0);
+        const hostMs = frame.body.readDoubleBE(8);
+        const now = this.options.clock.now();
+        const rtt = now - sentMs;
+        // The lowest round trip gives the truest offset (least queueing on the way).
+        if (rtt >= 0 && rtt <= this.bestRttMs * 1.5 + 1) {
+          this.bestRttMs = Math.min(this.bestRttMs, rtt);
+          this.clockOffsetMs = hostMs - (sentMs + rtt / 2);
+        }
+        return;
+      }
+      case FrameType.Bye:
+        return finish('the host stopped streaming');
+      default:
+        throw new AuraError('ERR_PROTOCOL', `unexpected message 0x${frame.type.toString(16)} from the host`);
+    }
+  }
+
+  private sendPing(channel: ByteChannel): void {
+    channel.write(encodePing(this.options.clock.now()));
+    const jitter = this.jitter.stats;
+    const health: ListenerHealth = {
+      latencyMs: this.latencyEstimateMs(),
+      bufferedMs: jitter.bufferedMs,
+      targetMs: jitter.targetMs,
+      underruns: jitter.underruns,
+      missingPackets: this.stats().missingPackets,
+    };
+    channel.write(encodeJsonFrame(FrameType.Stats, health));
+  }
+
+  /** Hands decoded audio on: into the jitter buffer (device sinks) or straight to the file/pipe. */
+  private deliver(seq: number, captureTimeMs: number, samples: Float32Array): void {
+    this.framesReceived += framesOf(samples);
+    const { sink } = this.options;
+    if (sink.kind === 'clocked') {
+      this.jitter.push(seq, captureTimeMs, samples);
+      return;
+    }
+    this.state = 'playing';
+    // A file keeps the timeline: audio the host dropped for us becomes silence of the same length.
+    if (this.nextSeq !== undefined && seq !== this.nextSeq) {
+      const missing = (seq - this.nextSeq) >>> 0;
+      if (missing < 1000) {
+        this.streamMissing += missing;
+        this.writeToStream(new Float32Array(missing * samples.length));
+      }
+    }
+    this.nextSeq = (seq + 1) >>> 0;
+    this.writeToStream(this.limiter.process(samples));
+  }
+
+  private writeToStream(samples: Float32Array): void {
+    const { sink } = this.options;
+    if (sink.kind !== 'stream') return;
+    if (this.pendingSinkWrites > 500) {
+      this.streamMissing++; // the file/pipe cannot keep up: drop rather than grow without bound
+      return;
+    }
+    this.pendingSinkWrites++;
+    this.sinkChain = this.sinkChain
+      .then(() => sink.write(samples))
+      .catch((err: unknown) => {
+        this.emit({ type: 'sink-error', message: describeError(err) });
+      })
+      .finally(() => {
+        this.pendingSinkWrites--;
+      });
+  }
+}
+

@@ -1,0 +1,104 @@
+/** The command line as a user meets it: real processes, real sockets on 127.0.0.1, real files. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findOffset, readWavS16, writeTestWav } from '../support/audio-files.js';
+import { runCli, spawnCli, waitForOutput } from '../support/cli.js';
+import { waitFor } from '../support/wait-for.js';
+
+/** A port nothing listens on (bound, then released). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return typeof address === 'object' && address !== null ? address.port : 0;
+}
+
+function oneLineError(result: { stderr: string }, pattern: RegExp): void {
+  const lines = result.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `exactly one line, got: ${result.stderr}`);
+  assert.match(lines[0] as string, pattern);
+  assert.doesNotMatch(result.stderr, /\s+at .+:\d+:\d+/, 'no stack trace');
+}
+
+describe('auralync command line', function () {
+  this.timeout(60_000);
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'auralync-cli-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints its version and help', async () => {
+    const version = await runCli(['--version']);
+    assert.equal(version.code, 0);
+    assert.match(version.stdout, /^auralync \d+\.\d+\.\d+/);
+    const help = await runCli(['--help']);
+    assert.equal(help.code, 0);
+    for (const word of ['host', 'listen', 'devices', '--boost', '--v1']) assert.ok(help.stdout.includes(word), word);
+  });
+
+  it('refuses bad input with one line and a non-zero exit', async () => {
+    const port = await freePort();
+    writeFileSync(join(dir, 'not.wav'), 'this is not audio at all, just text');
+    const cases: [string[], RegExp][] = [
+      [['host', '--port', '70000'], /port 70000 is out of range/],
+      [['host', '--input', join(dir, 'missing.wav'), '--port', String(port)], /cannot read input .*no such file/],
+      [['host', '--input', join(dir, 'not.wav'), '--port', String(port)], /not a WAV|WAV/i],
+      [['listen', `127.0.0.1:${port}`, '--output', join(dir, 'o.wav')], /cannot reach 127\.0\.0\.1:\d+: connection refused/],
+      [['listen', '127.0.0.1', '--output', join(dir, 'no', 'such', 'dir.wav')], /cannot write output/],
+      [['listen', 'x', '--boost', '0'], /--boost/],
+      [['nonsense'], /unknown command/],
+    ];
+    for (const [args, pattern] of cases) {
+      const result = await runCli(args);
+      assert.notEqual(result.code, 0, args.join(' '));
+      oneLineError(result, pattern);
+    }
+  });
+
+  it('refuses a port that is already taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, resolve));
+    const address = blocker.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    writeTestWav(join(dir, 'in.wav'), { seconds: 1, kind: 'tones' });
+    const result = await runCli(['host', '--input', join(dir, 'in.wav'), '--port', String(port)]);
+    blocker.close();
+    assert.equal(result.code, 1);
+    oneLineError(result, /port \d+ is already in use/);
+  });
+
+  it('hosts a WAV file to a listener writing a file, bit-exact, and the host sees it leave when killed', async () => {
+    const port = await freePort();
+    const input = join(dir, 'in.wav');
+    const output = join(dir, 'out.wav');
+    const original = writeTestWav(input, { seconds: 20, kind: 'noise' });
+    const host = spawnCli(['host', '--input', input, '--codec', 'pcm', '--port', String(port), '--name', 'Living room']);
+    try {
+      await waitForOutput(host, /hosting 'Living room' on port \d+/, 10_000);
+      const listener = spawnCli(['listen', `127.0.0.1:${port}`, '--output', output, '--name', 'Ann']);
+      await waitForOutput(host, /\+ Ann joined/, 10_000);
+      await waitFor(() => statSync(output).size > 48_000 * 4, 10_000, 'a second of audio in the file');
+      // A clean stop finalises the WAV header.
+      listener.kill('SIGINT');
+      await new Promise((resolve) => listener.on('close', resolve));
+      const out = readWavS16(output);
+      const offset = findOffset(original, out.samples);
+      assert.ok(offset >= 0 && out.samples.length >= 48_000 * 2, 'output is a run of the input');
+      assert.deepEqual(out.samples, original.subarray(offset, offset + out.samples.length));
+
+      const victim = spawnCli(['listen', `127.0.0.1:${port}`, '--output', join(dir, 'victim.wav'), '--name', 'Bob']);
+      await waitForOutput(host, /\+ Bob joined/, 10_000);
+      const killedAt = Date.now();
+      victim.kill('SIGKILL');
+      await waitForOutput(host, /- Bob left/, 5_000);
+      assert.ok(Date.now() - killedAt <= 5_000);
+    } finally {
+      host.kill('SIGKILL');
+    }
+  });
+});
