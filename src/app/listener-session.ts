@@ -50,6 +50,8 @@ export interface ListenerOptions {
   readonly silenceTimeoutMs?: number;
   /** Reconnect delays (tests inject a fast one). */
   readonly backoff?: Backoff;
+  /** Called as each packet's audio is handed to the sink or jitter buffer, with its capture time [ms, host clock] (benchmarks). */
+  readonly onDelivered?: (captureTimeMs: number) => void;
   /** When true, start() rejects (ERR_HOST_UNREACHABLE) if the very first connection fails; later losses are always retried. */
   readonly failIfFirstConnectFails?: boolean;
 }
@@ -224,6 +226,8 @@ export class ListenerSession {
   private runConnection(channel: ByteChannel): Promise<string> {
     return new Promise((resolve) => {
       this.channel = channel;
+      // A new connection (maybe a restarted host) numbers its packets afresh.
+      this.jitter.reset();
       this.welcome = undefined;
       this.decoder = undefined;
       this.nextSeq = undefined;
@@ -376,6 +380,7 @@ export class ListenerSession {
     const { sink } = this.options;
     if (sink.kind === 'clocked') {
       this.jitter.push(seq, captureTimeMs, samples);
+      this.options.onDelivered?.(captureTimeMs);
       return;
     }
     this.state = 'playing';
@@ -389,6 +394,7 @@ export class ListenerSession {
     }
     this.nextSeq = (seq + 1) >>> 0;
     this.writeToStream(this.limiter.process(samples));
+    this.options.onDelivered?.(captureTimeMs);
   }
 
   private writeToStream(samples: Float32Array): void {

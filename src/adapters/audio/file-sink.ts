@@ -28,7 +28,7 @@ export class WavFileSink implements StreamSink {
       const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : describeError(err);
       throw new AuraError('ERR_FILE', `cannot write output '${path}': ${why}`);
     }
-    await file.write(wavHeader({ sampleRate: SAMPLE_RATE, channels: CHANNELS, sampleFormat: 's16', dataBytes: 0xffffffff - 36 }));
+    await file.write(wavHeader({ sampleRate: SAMPLE_RATE, channels: CHANNELS, sampleFormat: 's16', dataBytes: undefined }));
     return new WavFileSink(file, path);
   }
 

@@ -1,0 +1,74 @@
+/** The device path without a device: a host on 127.0.0.1 → listener → jitter buffer → limiter → a sink pulled by a timer. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileSource } from '../../src/adapters/audio/file-source.js';
+import { NullSink } from '../../src/adapters/audio/null-sink.js';
+import { TcpConnector } from '../../src/adapters/net/tcp-connector.js';
+import { TcpServer } from '../../src/adapters/net/tcp-server.js';
+import { systemClock } from '../../src/adapters/system-clock.js';
+import { HostSession } from '../../src/app/host-session.js';
+import { ListenerSession } from '../../src/app/listener-session.js';
+import { writeTestWav } from '../support/audio-files.js';
+import { waitFor } from '../support/wait-for.js';
+
+describe('playback on a clocked sink', function () {
+  this.timeout(30_000);
+  let dir: string;
+  const running: { stop(): Promise<void> }[] = [];
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'auralync-clocked-'));
+  });
+  after(async () => {
+    for (const session of running.reverse()) await session.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('buffers to the target, plays the stream boosted but never past full scale, and knows its latency', async () => {
+    const input = join(dir, 'tones.wav');
+    writeTestWav(input, { seconds: 10, kind: 'tones' }); // peaks ≈ 0.43 of full scale
+    const host = new HostSession({
+      source: new FileSource(input, systemClock),
+      server: new TcpServer(),
+      clock: systemClock,
+      port: 0,
+      bindAddress: '127.0.0.1',
+      codec: 'pcm',
+      hostName: 'clocked',
+    });
+    await host.start();
+    running.push(host);
+    let peak = 0;
+    let loudFrames = 0;
+    const sink = new NullSink(systemClock, (samples) => {
+      for (const value of samples) {
+        peak = Math.max(peak, Math.abs(value));
+        if (Math.abs(value) > 0.5) loudFrames++;
+      }
+    });
+    const listener = new ListenerSession({
+      host: '127.0.0.1',
+      port: host.port,
+      connector: new TcpConnector(),
+      sink,
+      clock: systemClock,
+      protocol: 'v2',
+      boost: 4,
+      latencyMs: 80,
+      name: 'clocked listener',
+    });
+    await listener.start();
+    running.push(listener);
+    await waitFor(() => listener.stats().state === 'playing', 5000, 'playback to start');
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const stats = listener.stats();
+    assert.ok(loudFrames > 48_000, 'boost 4x made the ~0.43 peaks loud');
+    assert.ok(peak <= 1, `limiter kept every sample within full scale (peak ${peak})`);
+    assert.equal(stats.targetMs, 80);
+    assert.ok(stats.latencyMs !== undefined && stats.latencyMs > 40 && stats.latencyMs < 400, `latency estimate ${stats.latencyMs} ms`);
+    const hostView = host.stats().listeners[0];
+    assert.equal(hostView?.name, 'clocked listener');
+    await waitFor(() => host.stats().listeners[0]?.latencyMs !== undefined, 3000, 'the listener to report its health to the host');
+  });
+});
