@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages AuraLync needs, only those missing.
+#   build/setup-system.sh app    what building and running the app needs (audify's native build)
+#   build/setup-system.sh test   that, plus what the test suite drives for real (PulseAudio, sox, iproute2)
+# Without root or sudo it prints the command to run instead and carries on: the app still works
+# with files and pipes, and says clearly when its audio backend is missing.
+set -u
+group=${1:-app}
+app_packages=(cmake make g++ python3 libasound2-dev libpulse-dev)
+test_packages=(pulseaudio pulseaudio-utils libasound2-plugins sox iproute2 procps)
+packages=("${app_packages[@]}")
+[ "$group" = test ] && packages+=("${test_packages[@]}")
+
+if [ "$(uname -s)" != Linux ] || ! command -v dpkg-query >/dev/null 2>&1; then
+  echo "setup: not a Debian-like Linux; install cmake and the PulseAudio/ALSA headers yourself if audio fails to build" >&2
+  exit 0
+fi
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then sudo=()
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo=(sudo)
+else
+  echo "setup: please run: sudo apt-get install ${missing[*]}" >&2
+  exit 0
+fi
+echo "setup: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq >/dev/null
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
