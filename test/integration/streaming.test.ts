@@ -17,6 +17,7 @@ import { Backoff } from '../../src/core/backoff.js';
 import type { CodecName } from '../../src/core/handshake.js';
 import { encodeV1Packet } from '../../src/core/v1-packets.js';
 import { encodeJsonFrame, FrameType } from '../../src/core/v2-frames.js';
+import { loadAudioBackend } from '../../src/adapters/audio/audio-backend.js';
 import { findOffset, readWavS16, writeTestWav } from '../support/audio-files.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -36,7 +37,9 @@ describe('streaming over TCP on 127.0.0.1', function () {
 
   async function startHost(input: string, codec: CodecName = 'pcm', port = 0) {
     const events: HostEvent[] = [];
+    const backend = await loadAudioBackend({ required: codec === 'opus' });
     const host = new HostSession({
+      opusEncoderFactory: backend?.opusEncoderFactory,
       source: new FileSource(input, systemClock),
       server: new TcpServer(),
       clock: systemClock,
@@ -53,7 +56,9 @@ describe('streaming over TCP on 127.0.0.1', function () {
 
   async function startListener(port: number, output: string, protocol: 'v1' | 'v2' = 'v2') {
     const events: ListenerEvent[] = [];
+    const backend = await loadAudioBackend({ required: false });
     const listener = new ListenerSession({
+      opusDecoderFactory: backend?.opusDecoderFactory,
       host: '127.0.0.1',
       port,
       connector: new TcpConnector(),
@@ -89,6 +94,42 @@ describe('streaming over TCP on 127.0.0.1', function () {
       const offset = findOffset(original, out.samples);
       assert.ok(offset >= 0, `listener ${i}: output found in the input`);
       assert.deepEqual(out.samples, original.subarray(offset, offset + out.samples.length), `listener ${i} is bit-exact`);
+    }
+  });
+
+  it('delivers Opus to three listeners at over 25 dB SNR after alignment', async () => {
+    const input = join(dir, 'in.wav');
+    const original = writeTestWav(input, { seconds: 3, kind: 'tones' });
+    const { host, ended } = await startHost(input, 'opus');
+    const listeners = await Promise.all([0, 1, 2].map((i) => startListener(host.port, join(dir, `opus${i}.wav`))));
+    await waitFor(ended, 10_000, 'the input to end');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (const { listener, events } of listeners) {
+      assert.ok(events.some((e) => e.type === 'connected' && e.codec === 'opus'), 'the stream was Opus');
+      assert.equal(listener.stats().missingPackets, 0);
+      await listener.stop();
+    }
+    const left = (samples: Int16Array) => Float64Array.from({ length: samples.length / 2 }, (_, i) => (samples[2 * i] as number) / 32768);
+    const reference = left(original);
+    for (let i = 0; i < 3; i++) {
+      const out = left(readWavS16(join(dir, `opus${i}.wav`)).samples);
+      assert.ok(out.length > 48_000, `listener ${i} got ${out.length} frames`);
+      // The test signal repeats every 1200 frames (440 + 1000 Hz), so any alignment within two periods finds the best.
+      const window = out.subarray(12_000, 36_000);
+      let best = -Infinity;
+      for (let offset = 0; offset < 2400; offset++) {
+        let signal = 0;
+        let noise = 0;
+        for (let k = 0; k < window.length; k++) {
+          const r = reference[offset + k] as number;
+          const d = r - (window[k] as number);
+          signal += r * r;
+          noise += d * d;
+        }
+        best = Math.max(best, 10 * Math.log10(signal / Math.max(noise, 1e-20)));
+      }
+      console.log(`      opus listener ${i}: SNR ${best.toFixed(1)} dB after alignment`);
+      assert.ok(best > 25, `listener ${i}: SNR ${best.toFixed(1)} dB`);
     }
   });
 

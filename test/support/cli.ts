@@ -7,11 +7,14 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 /** The compiled entry point. */
 export const MAIN_JS = join(here, '..', '..', 'src', 'main.js');
 
-/** Spawns `auralync ...args`. */
+/**
+ * Spawns `auralync ...args`. mDNS is off unless `env` turns it on: tests in the root namespace must not
+ * send multicast onto the machine's real network (the discovery tests run inside their own namespaces).
+ */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   const bin = process.env.AURALYNC_BIN;
   const [command, argv] = bin ? [bin, args] : [process.execPath, [MAIN_JS, ...args]];
-  return spawn(command, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(command, argv, { env: { ...process.env, AURALYNC_DISCOVERY: 'off', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Runs `auralync ...args` to completion (killed after timeoutMs); returns its exit code and output. */

@@ -1,0 +1,249 @@
+/**
+ * AudioSource capturing system audio through audify: a PulseAudio monitor source on Linux, WASAPI
+ * loopback of a render device on Windows (see audify-device-catalog.ts). 48 kHz stereo float32.
+ *
+ * audify's defects this contains (../shared/notes/audio-io.md):
+ * - its threads never release the process: stop() stops and closes the stream explicitly (safe twice);
+ * - errors arrive on one process-wide callback, and PulseAudio read errors only as warnings that repeat
+ *   every cycle: routed through audify-module.ts, the first fatal one stops the stream and becomes
+ *   onError(ERR_DEVICE_UNAVAILABLE);
+ * - an exception thrown in a callback it calls would end the process: every callback catches;
+ * - the device may deliver another frame count than asked: blocks are re-chunked to BLOCK_FRAMES.
+ */
+import { performance } from 'node:perf_hooks';
+import { BLOCK_FRAMES, CHANNELS, SAMPLE_RATE, framesToMs } from '../../core/audio-format.js';
+import { AuraError, describeError } from '../../core/errors.js';
+import type { AudioSource, AudioSourceHandlers } from '../../ports/audio-source.js';
+import type { AudioDevice } from '../../ports/device-catalog.js';
+import { probeDevices, type BackendDevice } from './audify-device-catalog.js';
+import {
+  RTAUDIO_FIRST_ERROR_TYPE,
+  RTAUDIO_FLOAT32,
+  createRtAudio,
+  noteThrownError,
+  onStreamError,
+  routeStreamError,
+  rtErrorText,
+  type RtAudioInstance,
+} from './audify-module.js';
+
+/** Options of AudifyCaptureSource. */
+export interface AudifyCaptureOptions {
+  /** Capture device (kind 'capture', from AudifyDeviceCatalog); default: the system's default (monitor of the default output). */
+  readonly device?: AudioDevice;
+  /** Frames per device callback [frames], 16..8192; default BLOCK_FRAMES. Blocks are BLOCK_FRAMES whatever this is. */
+  readonly deviceFrames?: number;
+  /** Monotonic clock for captureTimeMs [ms]; default performance.now (the clock of systemClock). */
+  readonly now?: () => number;
+  /** Platform whose device rules apply (default: this one). */
+  readonly platform?: NodeJS.Platform;
+  /** Makes the RtAudio (default: createRtAudio). */
+  readonly createRtAudio?: () => RtAudioInstance;
+}
+
+/** How fast stamps may run ahead of the nominal 10 ms per block to catch up with the callbacks: 1 %. */
+const STAMP_CATCH_UP = 0.01;
+
+/**
+ * Captures a loopback device in blocks of exactly BLOCK_FRAMES frames.
+ *
+ * captureTimeMs approximation: each block is first stamped with the clock reading when audify's
+ * callback ran on the main thread, minus the duration of the frames delivered from the block's first
+ * frame to the end of that callback's buffer (10 ms when the device delivers BLOCK_FRAMES). That reading
+ * leaves out the device's own buffering (PulseAudio: a few ms) and adds the event loop's delay in
+ * delivering the callback, which only ever makes it late: jitter of a few ms, and after a stall a burst
+ * of blocks all stamped "now" (audify queues callbacks without bound). So the stamp actually given is
+ * the lower edge of those readings: the previous stamp + 10 ms, unless the reading is earlier; it may
+ * run up to 1 % fast to follow a device clock slower than nominal, and never goes backwards.
+ */
+export class AudifyCaptureSource implements AudioSource {
+  private readonly options: AudifyCaptureOptions;
+  private readonly deviceFrames: number;
+  private readonly now: () => number;
+  private rt: RtAudioInstance | undefined;
+  private handlers: AudioSourceHandlers | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private opened: BackendDevice | undefined;
+  private state: 'idle' | 'running' | 'stopped' = 'idle';
+  private pending = new Float32Array(BLOCK_FRAMES * CHANNELS);
+  private pendingFrames = 0;
+  private pendingStartMs = 0;
+  private startedAtMs = 0;
+  private firstCallbackMs: number | undefined;
+  private delivered = 0;
+  private lastStampMs: number | undefined;
+
+  constructor(options: AudifyCaptureOptions = {}) {
+    const deviceFrames = options.deviceFrames ?? BLOCK_FRAMES;
+    if (!Number.isInteger(deviceFrames) || deviceFrames < 16 || deviceFrames > 8192) {
+      throw new RangeError(`deviceFrames must be an integer in 16..8192, got ${deviceFrames}`);
+    }
+    if (options.device !== undefined && options.device.kind !== 'capture') {
+      throw new TypeError(`'${options.device.name}' is an ${options.device.kind} device, not a capture device`);
+    }
+    this.options = options;
+    this.deviceFrames = deviceFrames;
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /** The device's name once opened (before: the requested one, or "default system audio"). */
+  get description(): string {
+    return this.opened?.name ?? this.options.device?.name ?? 'default system audio';
+  }
+
+  /** Time from start() to the device's first callback [ms]; undefined before it. */
+  get firstCallbackDelayMs(): number | undefined {
+    return this.firstCallbackMs;
+  }
+
+  /** Blocks delivered so far. */
+  get deliveredBlocks(): number {
+    return this.delivered;
+  }
+
+  /** Opens the device and starts delivering blocks; rejects with ERR_AUDIO_BACKEND or ERR_DEVICE_UNAVAILABLE. */
+  async start(handlers: AudioSourceHandlers): Promise<void> {
+    if (this.state !== 'idle') throw new AuraError('ERR_CLOSED', 'this capture source was already started');
+    this.state = 'running';
+    this.handlers = handlers;
+    try {
+      const rt = (this.options.createRtAudio ?? createRtAudio)();
+      this.rt = rt;
+      const device = this.pickDevice(probeDevices(rt, this.options.platform ?? process.platform));
+      this.opened = device;
+      this.unsubscribe = onStreamError((type, message) => this.onBackendError(type, message));
+      try {
+        rt.openStream(
+          null,
+          { deviceId: device.rtId, nChannels: CHANNELS },
+          RTAUDIO_FLOAT32,
+          SAMPLE_RATE,
+          this.deviceFrames,
+          'AuraLync capture',
+          (pcm) => this.onInput(pcm),
+          null,
+          0,
+          routeStreamError,
+        );
+        this.startedAtMs = this.now();
+        rt.start();
+      } catch (err) {
+        noteThrownError(err);
+        throw new AuraError('ERR_DEVICE_UNAVAILABLE', `cannot capture from '${device.name}': ${rtErrorText(err)}`, { cause: err });
+      }
+    } catch (err) {
+      this.state = 'stopped';
+      this.release();
+      throw err;
+    }
+  }
+
+  /** Stops capturing and releases the device; safe to call twice (and before start). */
+  stop(): Promise<void> {
+    if (this.state !== 'stopped') {
+      this.state = 'stopped';
+      this.release();
+    }
+    return Promise.resolve();
+  }
+
+  private pickDevice(devices: readonly BackendDevice[]): BackendDevice {
+    const captures = devices.filter((d) => d.kind === 'capture');
+    const wanted = this.options.device;
+    if (wanted !== undefined) {
+      const found = captures.find((d) => d.id === wanted.id) ?? captures.find((d) => d.name === wanted.name);
+      if (found) return found;
+      throw new AuraError('ERR_DEVICE_UNAVAILABLE', `capture device '${wanted.name}' is not present any more; run 'auralync devices' to list them`);
+    }
+    const chosen = captures.find((d) => d.isDefault) ?? captures[0];
+    if (chosen) return chosen;
+    throw new AuraError('ERR_DEVICE_UNAVAILABLE', "no system-audio capture device found; run 'auralync devices' to list them");
+  }
+
+  /** audify's input callback, on the main thread. Must never throw (audify would end the process). */
+  private onInput(pcm: Buffer): void {
+    if (this.state !== 'running') return;
+    try {
+      const nowMs = this.now();
+      this.firstCallbackMs ??= nowMs - this.startedAtMs;
+      const samples =
+        pcm.byteOffset % 4 === 0
+          ? new Float32Array(pcm.buffer, pcm.byteOffset, pcm.byteLength >> 2)
+          : new Float32Array(new Uint8Array(pcm).buffer);
+      this.push(samples, nowMs);
+    } catch (err) {
+      this.fail(new AuraError('ERR_AUDIO_BACKEND', `capture stopped: ${describeError(err)}`, { cause: err }));
+    }
+  }
+
+  /** Re-chunks one device buffer (ending at `endMs`) into BLOCK_FRAMES blocks. */
+  private push(samples: Float32Array, endMs: number): void {
+    const frames = samples.length / CHANNELS;
+    if (frames === BLOCK_FRAMES && this.pendingFrames === 0) {
+      // The usual case: one device buffer is one block; audify hands us a fresh buffer each time.
+      this.emit(samples, endMs - framesToMs(BLOCK_FRAMES));
+      return;
+    }
+    let offset = 0;
+    while (offset < frames) {
+      if (this.pendingFrames === 0) this.pendingStartMs = endMs - framesToMs(frames - offset);
+      const take = Math.min(BLOCK_FRAMES - this.pendingFrames, frames - offset);
+      this.pending.set(samples.subarray(offset * CHANNELS, (offset + take) * CHANNELS), this.pendingFrames * CHANNELS);
+      this.pendingFrames += take;
+      offset += take;
+      if (this.pendingFrames === BLOCK_FRAMES) {
+        const block = this.pending;
+        this.pending = new Float32Array(BLOCK_FRAMES * CHANNELS);
+        this.pendingFrames = 0;
+        this.emit(block, this.pendingStartMs);
+        if (this.state !== 'running') return;
+      }
+    }
+  }
+
+  private emit(samples: Float32Array, readingMs: number): void {
+    const last = this.lastStampMs;
+    const captureTimeMs =
+      last === undefined ? readingMs : Math.max(last, Math.min(readingMs, last + framesToMs(BLOCK_FRAMES) * (1 + STAMP_CATCH_UP)));
+    this.lastStampMs = captureTimeMs;
+    this.delivered++;
+    this.handlers?.onBlock({ samples, captureTimeMs });
+  }
+
+  private onBackendError(type: number, message: string): void {
+    // RtApiPulse reports a failed read (server gone, source removed) only as a warning, once per cycle.
+    const fatal = type >= RTAUDIO_FIRST_ERROR_TYPE || /audio read error/i.test(message);
+    if (!fatal) return;
+    this.fail(new AuraError('ERR_DEVICE_UNAVAILABLE', `capture from '${this.description}' failed: ${message.trim()}`));
+  }
+
+  private fail(err: AuraError): void {
+    if (this.state !== 'running') return;
+    const handlers = this.handlers;
+    void this.stop();
+    try {
+      handlers?.onError(err);
+    } catch {
+      // The consumer's failure must not reach audify's callback.
+    }
+  }
+
+  /** Stops and closes the stream now (synchronously, so a failed start leaves nothing open); idempotent. */
+  private release(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    const rt = this.rt;
+    this.rt = undefined;
+    if (!rt) return;
+    try {
+      if (rt.isStreamRunning()) rt.stop();
+    } catch (err) {
+      noteThrownError(err);
+    }
+    try {
+      if (rt.isStreamOpen()) rt.closeStream();
+    } catch (err) {
+      noteThrownError(err);
+    }
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * DeviceCatalog over audify (RtAudio). Capture devices are system-audio loopbacks, never microphones:
+ * - Linux (PulseAudio or PipeWire's pulse server): the monitor sources, named "Monitor of <sink>".
+ * - Windows (WASAPI): the render devices; opening a render device for *input* makes RtAudio set
+ *   AUDCLNT_STREAMFLAGS_LOOPBACK. They report 0 input channels, so they are picked by output channels.
+ * - macOS (CoreAudio has no loopback) and others: input devices (e.g. a virtual loopback driver).
+ * Output devices are the devices with output channels.
+ *
+ * Ids are derived from the device name because RtAudio's numeric ids are not stable (they count up
+ * on every probe and restart): see deviceIdFor.
+ */
+import { createHash } from 'node:crypto';
+import { AuraError } from '../../core/errors.js';
+import type { AudioDevice, DeviceCatalog } from '../../ports/device-catalog.js';
+import { createRtAudio, type RtAudioInstance, type RtDeviceInfo } from './audify-module.js';
+
+/** An AudioDevice plus the RtAudio id to open it with (valid only for the RtAudio instance that probed it). */
+export interface BackendDevice extends AudioDevice {
+  /** RtAudio device id in the probing instance. */
+  readonly rtId: number;
+}
+
+const PULSE_MONITOR_PREFIX = 'Monitor of ';
+
+/**
+ * The stable id of a device: a readable slug of its name (lowercase ASCII letters and digits, other
+ * runs become '-', at most 24 characters) + '-' + the first 6 hex digits of SHA-1 over
+ * "<kind>:<name>". Same name and kind → same id, on every run and machine. Devices whose names are
+ * identical get '-2', '-3', … appended in listing order (see classifyDevices).
+ */
+export function deviceIdFor(kind: AudioDevice['kind'], name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 24)
+    .replace(/-+$/, '');
+  const hash = createHash('sha1').update(`${kind}:${name}`).digest('hex').slice(0, 6);
+  return slug === '' ? `${kind}-${hash}` : `${slug}-${hash}`;
+}
+
+/** Sorts RtAudio's device list into capture (loopback) and output devices for `platform`. Pure. */
+export function classifyDevices(infos: readonly RtDeviceInfo[], platform: NodeJS.Platform): BackendDevice[] {
+  const devices: BackendDevice[] = [];
+  const seen = new Map<string, number>();
+  const add = (info: RtDeviceInfo, kind: AudioDevice['kind'], isDefault: boolean): void => {
+    const base = deviceIdFor(kind, info.name);
+    const count = (seen.get(base) ?? 0) + 1;
+    seen.set(base, count);
+    devices.push({ id: count === 1 ? base : `${base}-${count}`, name: info.name, kind, isDefault, rtId: info.id });
+  };
+
+  const outputs = infos.filter((d) => d.outputChannels > 0);
+  if (platform === 'linux') {
+    const defaultSink = outputs.find((d) => Boolean(d.isDefaultOutput));
+    const monitors = infos.filter((d) => d.inputChannels > 0 && d.name.startsWith(PULSE_MONITOR_PREFIX));
+    for (const d of monitors) add(d, 'capture', defaultSink !== undefined && d.name === PULSE_MONITOR_PREFIX + defaultSink.name);
+  } else if (platform === 'win32') {
+    for (const d of outputs) add(d, 'capture', Boolean(d.isDefaultOutput));
+  } else {
+    for (const d of infos.filter((i) => i.inputChannels > 0)) add(d, 'capture', Boolean(d.isDefaultInput));
+  }
+  for (const d of outputs) add(d, 'output', Boolean(d.isDefaultOutput));
+  return devices;
+}
+
+/**
+ * Probes `rt` and classifies its devices. Rejects with ERR_AUDIO_BACKEND when the audio system is
+ * unreachable: RtApiPulse only warns (asynchronously) and lists nothing then, so on Linux an empty
+ * list is taken to mean no sound server (a running one always has at least one sink or source).
+ */
+export function probeDevices(rt: RtAudioInstance, platform: NodeJS.Platform = process.platform): BackendDevice[] {
+  let infos: RtDeviceInfo[];
+  try {
+    infos = rt.getDevices();
+  } catch (err) {
+    throw new AuraError('ERR_AUDIO_BACKEND', `cannot list audio devices: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  if (infos.length === 0 && platform === 'linux') {
+    throw new AuraError('ERR_AUDIO_BACKEND', 'PulseAudio listed no devices: is the sound server (PulseAudio or PipeWire) running?');
+  }
+  return classifyDevices(infos, platform);
+}
+
+/** Options of AudifyDeviceCatalog. */
+export interface AudifyDeviceCatalogOptions {
+  /** Platform whose rules apply (default: this one). */
+  readonly platform?: NodeJS.Platform;
+  /** Makes the RtAudio to probe with (default: createRtAudio, this platform's API). */
+  readonly createRtAudio?: () => RtAudioInstance;
+}
+
+/** Lists loopback capture devices and output devices through audify. */
+export class AudifyDeviceCatalog implements DeviceCatalog {
+  private readonly platform: NodeJS.Platform;
+  private readonly makeRtAudio: () => RtAudioInstance;
+
+  constructor(options: AudifyDeviceCatalogOptions = {}) {
+    this.platform = options.platform ?? process.platform;
+    this.makeRtAudio = options.createRtAudio ?? createRtAudio;
+  }
+
+  /** Every capture and output device now present; rejects with ERR_AUDIO_BACKEND if the audio system is unreachable. */
+  async list(): Promise<AudioDevice[]> {
+    return probeDevices(this.makeRtAudio(), this.platform).map(({ id, name, kind, isDefault }) => ({ id, name, kind, isDefault }));
+  }
+}
+
+/**
+ * Resolves what a user typed after --device to one device of `kind`: an id, else an exact name, else
+ * a case-insensitive substring of exactly one name. Throws ERR_DEVICE_UNAVAILABLE when nothing or more
+ * than one device matches.
+ */
+export function resolveDevice<D extends AudioDevice>(devices: readonly D[], query: string, kind: AudioDevice['kind']): D {
+  const candidates = devices.filter((d) => d.kind === kind);
+  const byId = candidates.find((d) => d.id === query);
+  if (byId) return byId;
+  const byName = candidates.filter((d) => d.name === query);
+  if (byName.length === 1) return byName[0] as D;
+  const needle = query.toLowerCase();
+  const matches = needle === '' ? [] : candidates.filter((d) => d.name.toLowerCase().includes(needle));
+  if (matches.length === 1) return matches[0] as D;
+  if (matches.length > 1) {
+    const names = matches.slice(0, 4).map((d) => `'${d.name}'`).join(', ');
+    throw new AuraError(
+      'ERR_DEVICE_UNAVAILABLE',
+      `'${query}' matches ${matches.length} ${kind} devices (${names}${matches.length > 4 ? ', …' : ''}); give an id from 'auralync devices'`,
+    );
+  }
+  throw new AuraError('ERR_DEVICE_UNAVAILABLE', `no ${kind} device '${query}'; run 'auralync devices' to list them`);
+}

@@ -1,0 +1,306 @@
+/**
+ * ClockedSink playing through audify: 48 kHz stereo float32 on an output device.
+ *
+ * audify has no pull callback: JS write()s buffers of exactly frameSize frames into a native queue, and
+ * `frameOutputCallback` runs (on the main thread, later) each time the device took one. So the sink
+ * primes the queue with `aheadMs` of audio from render() and then writes one buffer per callback,
+ * keeping that much queued ahead of the device to ride out event-loop delays.
+ *
+ * audify's defects this contains (../shared/notes/audio-io.md):
+ * - write() accepts exactly frameSize * 2 * 4 bytes: every buffer is built to that size;
+ * - an empty queue is zero-filled silently, with no callback: starvation is counted here from the
+ *   stream clock (see starvedFrames);
+ * - errors arrive on one process-wide callback, PulseAudio write errors only as repeating warnings:
+ *   routed through audify-module.ts, the first fatal one stops the sink and becomes onError;
+ * - an exception thrown in a callback it calls would end the process: every callback catches;
+ * - its threads never release the process: stop() stops and closes the stream explicitly (safe twice).
+ */
+import { CHANNELS, SAMPLE_RATE, framesToMs } from '../../core/audio-format.js';
+import { AuraError, describeError } from '../../core/errors.js';
+import type { ClockedSink } from '../../ports/audio-sink.js';
+import type { AudioDevice } from '../../ports/device-catalog.js';
+import { probeDevices, type BackendDevice } from './audify-device-catalog.js';
+import {
+  RTAUDIO_FIRST_ERROR_TYPE,
+  RTAUDIO_FLOAT32,
+  createRtAudio,
+  noteThrownError,
+  onStreamError,
+  routeStreamError,
+  rtErrorText,
+  type RtAudioInstance,
+} from './audify-module.js';
+
+/**
+ * Frames per device buffer [frames] (10 ms). On PulseAudio null sinks (PULSE_LATENCY_MSEC=20) 480 glitched
+ * less than 256 under a busy event loop (fewer, larger writes), and it halves the callbacks.
+ */
+export const PLAYBACK_FRAMES = 480;
+/**
+ * Audio kept queued ahead of the device in JS [ms]. With 20 ms, 15 ms event-loop stalls every 100 ms
+ * starved audify's queue now and then; 30 ms rode them out (../shared/notes/audio-io.md: ≥ 20 ms).
+ */
+export const PLAYBACK_AHEAD_MS = 30;
+
+/** Options of AudifyPlaybackSink. */
+export interface AudifyPlaybackOptions {
+  /** Output device (kind 'output', from AudifyDeviceCatalog); default: the system's default output. */
+  readonly device?: AudioDevice;
+  /** Frames per device buffer [frames], 32..8192; default PLAYBACK_FRAMES. */
+  readonly deviceFrames?: number;
+  /** Audio kept queued ahead in JS [ms], 5..1000; default PLAYBACK_AHEAD_MS (at least one buffer is queued). */
+  readonly aheadMs?: number;
+  /** Platform whose device rules apply (default: this one). */
+  readonly platform?: NodeJS.Platform;
+  /** Makes the RtAudio (default: createRtAudio). */
+  readonly createRtAudio?: () => RtAudioInstance;
+  /** Process environment, read for PULSE_LATENCY_MSEC (default: process.env). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Plays render()'s audio on an output device's clock. */
+export class AudifyPlaybackSink implements ClockedSink {
+  readonly kind = 'clocked';
+  private readonly options: AudifyPlaybackOptions;
+  private readonly requestedFrames: number;
+  private readonly aheadMs: number;
+  private rt: RtAudioInstance | undefined;
+  private opened: BackendDevice | undefined;
+  private render: ((frames: number) => Float32Array) | undefined;
+  private onError: ((err: AuraError) => void) | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private state: 'idle' | 'running' | 'stopped' = 'idle';
+  private frameSize = 0;
+  private written = 0;
+  private consumed = 0;
+  private starvedBuffers = 0;
+  private starvations = 0;
+  private serverLatencyMs = 0;
+  private tickLag = 0;
+
+  constructor(options: AudifyPlaybackOptions = {}) {
+    const deviceFrames = options.deviceFrames ?? PLAYBACK_FRAMES;
+    if (!Number.isInteger(deviceFrames) || deviceFrames < 32 || deviceFrames > 8192) {
+      throw new RangeError(`deviceFrames must be an integer in 32..8192, got ${deviceFrames}`);
+    }
+    const aheadMs = options.aheadMs ?? PLAYBACK_AHEAD_MS;
+    if (!(aheadMs >= 5 && aheadMs <= 1000)) throw new RangeError(`aheadMs must be in 5..1000, got ${aheadMs}`);
+    if (options.device !== undefined && options.device.kind !== 'output') {
+      throw new TypeError(`'${options.device.name}' is a ${options.device.kind} device, not an output device`);
+    }
+    this.options = options;
+    this.requestedFrames = deviceFrames;
+    this.aheadMs = aheadMs;
+  }
+
+  /** The device's name once opened (before: the requested one, or "default output"). */
+  get description(): string {
+    return this.opened?.name ?? this.options.device?.name ?? 'default output';
+  }
+
+  /** Frames per device buffer in use (0 before start). */
+  get deviceFrames(): number {
+    return this.frameSize;
+  }
+
+  /**
+   * Frames audify played as silence because nothing was queued (our starvation; audify reports none).
+   * The stream clock ticks once per device buffer, zero-filled ones included; when the queue has run
+   * dry, every buffer written so far has been played, so ticks − written = zero-filled buffers. It is
+   * checked on every callback and at stop, and only ever rises: a lower bound that is exact whenever
+   * the queue was empty when checked (as it is right after a starvation).
+   */
+  get starvedFrames(): number {
+    this.checkStarvation();
+    return this.starvedBuffers * this.frameSize;
+  }
+
+  /** How many times starvedFrames rose (separate starvation episodes, as far as the checks can tell). */
+  get underruns(): number {
+    this.checkStarvation();
+    return this.starvations;
+  }
+
+  /** Opens the device and starts playing; rejects with ERR_AUDIO_BACKEND or ERR_DEVICE_UNAVAILABLE. */
+  async start(render: (frames: number) => Float32Array, onError: (err: AuraError) => void): Promise<void> {
+    if (this.state !== 'idle') throw new AuraError('ERR_CLOSED', 'this playback sink was already started');
+    this.state = 'running';
+    this.render = render;
+    this.onError = onError;
+    try {
+      const rt = (this.options.createRtAudio ?? createRtAudio)();
+      this.rt = rt;
+      const device = this.pickDevice(probeDevices(rt, this.options.platform ?? process.platform));
+      this.opened = device;
+      this.unsubscribe = onStreamError((type, message) => this.onBackendError(type, message));
+      try {
+        this.frameSize = rt.openStream(
+          { deviceId: device.rtId, nChannels: CHANNELS },
+          null,
+          RTAUDIO_FLOAT32,
+          SAMPLE_RATE,
+          this.requestedFrames,
+          'AuraLync',
+          null,
+          () => this.onFrameOutput(),
+          0,
+          routeStreamError,
+        );
+        this.serverLatencyMs = this.serverBufferMs(rt);
+        // RtApiPulse ticks the stream clock only after pa_simple_write returns, and its thread spends
+        // nearly all its time blocked in that write: the buffer being written is not counted yet.
+        this.tickLag = /pulse/i.test(safe(() => rt.getApi(), '')) ? 1 : 0;
+        const primed = Math.max(1, Math.ceil((this.aheadMs * SAMPLE_RATE) / 1000 / this.frameSize));
+        for (let i = 0; i < primed; i++) this.writeOne(rt);
+        rt.start();
+      } catch (err) {
+        if (err instanceof AuraError) throw err;
+        noteThrownError(err);
+        throw new AuraError('ERR_DEVICE_UNAVAILABLE', `cannot play on '${device.name}': ${rtErrorText(err)}`, { cause: err });
+      }
+    } catch (err) {
+      this.state = 'stopped';
+      this.release();
+      throw err;
+    }
+  }
+
+  /**
+   * Audio between render() and the speaker [ms]: what is queued in JS's write queue plus the device's
+   * latency. RtApiPulse reports 0 device latency, so on PulseAudio the server-side buffer that
+   * PULSE_LATENCY_MSEC asks for is added instead (measured from render() to the null sink's monitor: 20 ms queued
+   * + 20 ms server gave 34-38 ms).
+   */
+  outputLatencyMs(): number {
+    const rt = this.rt;
+    if (!rt || this.state !== 'running') return 0;
+    const queuedFrames = Math.max(0, this.written - this.consumed) * this.frameSize;
+    let deviceFrames = 0;
+    try {
+      deviceFrames = rt.getStreamLatency();
+    } catch {
+      deviceFrames = 0;
+    }
+    return framesToMs(queuedFrames) + (deviceFrames > 0 ? framesToMs(deviceFrames) : this.serverLatencyMs);
+  }
+
+  /** Stops playing and releases the device; safe to call twice (and before start). */
+  stop(): Promise<void> {
+    if (this.state !== 'stopped') {
+      this.checkStarvation();
+      this.state = 'stopped';
+      this.release();
+    }
+    return Promise.resolve();
+  }
+
+  private pickDevice(devices: readonly BackendDevice[]): BackendDevice {
+    const outputs = devices.filter((d) => d.kind === 'output');
+    const wanted = this.options.device;
+    if (wanted !== undefined) {
+      const found = outputs.find((d) => d.id === wanted.id) ?? outputs.find((d) => d.name === wanted.name);
+      if (found) return found;
+      throw new AuraError('ERR_DEVICE_UNAVAILABLE', `output device '${wanted.name}' is not present any more; run 'auralync devices' to list them`);
+    }
+    const chosen = outputs.find((d) => d.isDefault) ?? outputs[0];
+    if (chosen) return chosen;
+    throw new AuraError('ERR_DEVICE_UNAVAILABLE', "no output device found; run 'auralync devices' to list them");
+  }
+
+  /** PulseAudio's server-side buffer [ms] when the backend reports no latency of its own. */
+  private serverBufferMs(rt: RtAudioInstance): number {
+    if (!/pulse/i.test(safe(() => rt.getApi(), ''))) return 0;
+    const value = Number((this.options.env ?? process.env).PULSE_LATENCY_MSEC);
+    return Number.isFinite(value) && value > 0 ? value : 0;
+  }
+
+  /** audify's frame-output callback, on the main thread: one buffer was taken. Must never throw. */
+  private onFrameOutput(): void {
+    const rt = this.rt;
+    if (this.state !== 'running' || !rt) return;
+    try {
+      this.consumed++;
+      this.checkStarvation();
+      this.writeOne(rt);
+    } catch (err) {
+      this.fail(new AuraError('ERR_AUDIO_BACKEND', `playback stopped: ${describeError(err)}`, { cause: err }));
+    }
+  }
+
+  /** Renders one device buffer and queues it: exactly frameSize * 2 float32 values, as audify demands. */
+  private writeOne(rt: RtAudioInstance): void {
+    const wanted = this.frameSize * CHANNELS;
+    const rendered = this.render?.(this.frameSize) ?? new Float32Array(wanted);
+    const samples = rendered.length === wanted ? rendered : fit(rendered, wanted);
+    rt.write(Buffer.from(samples.buffer, samples.byteOffset, wanted * 4));
+    this.written++;
+  }
+
+  private checkStarvation(): void {
+    const rt = this.rt;
+    if (!rt || this.state !== 'running' || this.frameSize === 0) return;
+    const ticks = Math.round((safe(() => rt.streamTime, 0) * SAMPLE_RATE) / this.frameSize) + this.tickLag;
+    const starved = ticks - this.written;
+    if (starved > this.starvedBuffers) {
+      this.starvedBuffers = starved;
+      this.starvations++;
+    }
+  }
+
+  private onBackendError(type: number, message: string): void {
+    // RtApiPulse reports a failed write (server gone, sink removed) only as a warning, once per cycle.
+    const fatal = type >= RTAUDIO_FIRST_ERROR_TYPE || /audio write error/i.test(message);
+    if (!fatal) return;
+    this.fail(new AuraError('ERR_DEVICE_UNAVAILABLE', `playback on '${this.description}' failed: ${message.trim()}`));
+  }
+
+  private fail(err: AuraError): void {
+    if (this.state !== 'running') return;
+    const onError = this.onError;
+    void this.stop();
+    try {
+      onError?.(err);
+    } catch {
+      // The consumer's failure must not reach audify's callback.
+    }
+  }
+
+  /** Stops and closes the stream now (synchronously); idempotent. */
+  private release(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    const rt = this.rt;
+    this.rt = undefined;
+    if (!rt) return;
+    try {
+      rt.clearOutputQueue();
+    } catch {
+      // Nothing queued to drop.
+    }
+    try {
+      if (rt.isStreamRunning()) rt.stop();
+    } catch (err) {
+      noteThrownError(err);
+    }
+    try {
+      if (rt.isStreamOpen()) rt.closeStream();
+    } catch (err) {
+      noteThrownError(err);
+    }
+  }
+}
+
+/** `samples` cut or zero-padded to `length` values. */
+function fit(samples: Float32Array, length: number): Float32Array {
+  const out = new Float32Array(length);
+  out.set(samples.length > length ? samples.subarray(0, length) : samples);
+  return out;
+}
+
+function safe<T>(read: () => T, fallback: T): T {
+  try {
+    return read();
+  } catch {
+    return fallback;
+  }
+}

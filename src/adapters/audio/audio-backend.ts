@@ -1,0 +1,48 @@
+/** The machine's audio system as the app needs it: devices, capture, playback and Opus, all through audify. */
+import type { AudioDecoder, AudioEncoder } from '../../ports/audio-codec.js';
+import type { ClockedSink } from '../../ports/audio-sink.js';
+import type { AudioSource } from '../../ports/audio-source.js';
+import type { DeviceCatalog } from '../../ports/device-catalog.js';
+import { AudifyCaptureSource } from './audify-capture-source.js';
+import { AudifyDeviceCatalog, resolveDevice } from './audify-device-catalog.js';
+import { loadAudify } from './audify-module.js';
+import { AudifyOpusEncoder } from './audify-opus-encoder.js';
+import { OpusscriptDecoder } from './opusscript-decoder.js';
+import { AudifyPlaybackSink } from './audify-playback-sink.js';
+
+/** Everything audio that needs the native backend. */
+export interface AudioBackend {
+  /** Capture (loopback) and output devices. */
+  readonly catalog: DeviceCatalog;
+  /** A capture source on the device named by `deviceQuery` (id, name or unique part of a name), or the default. */
+  captureSource(deviceQuery: string | undefined): Promise<AudioSource>;
+  /** A playback sink on the device named by `deviceQuery`, or the default output. */
+  playbackSink(deviceQuery: string | undefined): Promise<ClockedSink>;
+  /** Makes an Opus encoder (48 kHz stereo, 20 ms packets). */
+  readonly opusEncoderFactory: () => AudioEncoder;
+  /** Makes an Opus decoder. */
+  readonly opusDecoderFactory: () => AudioDecoder;
+}
+
+/**
+ * Loads audify. When it is missing or broken: with `required`, throws its one-line ERR_AUDIO_BACKEND;
+ * otherwise returns undefined (file and pipe modes work without it).
+ */
+export async function loadAudioBackend(options: { required: boolean }): Promise<AudioBackend | undefined> {
+  try {
+    loadAudify();
+  } catch (err) {
+    if (options.required) throw err;
+    return undefined;
+  }
+  const catalog = new AudifyDeviceCatalog();
+  const pick = async (query: string | undefined, kind: 'capture' | 'output') =>
+    query === undefined ? undefined : resolveDevice(await catalog.list(), query, kind);
+  return {
+    catalog,
+    captureSource: async (query) => new AudifyCaptureSource({ device: await pick(query, 'capture') }),
+    playbackSink: async (query) => new AudifyPlaybackSink({ device: await pick(query, 'output') }),
+    opusEncoderFactory: () => new AudifyOpusEncoder(),
+    opusDecoderFactory: () => new OpusscriptDecoder(),
+  };
+}

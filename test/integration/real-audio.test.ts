@@ -1,0 +1,38 @@
+/**
+ * Real audio end to end, as on a user's machine: a private PulseAudio with two null sinks. A tone is played
+ * into al_src; `auralync host` captures al_src's monitor through audify; `auralync listen` plays into al_out;
+ * both monitors are recorded on one clock. The tone must arrive at the right frequency and level; the delay
+ * is printed.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runPulseE2e } from '../support/pulse-e2e.js';
+import { startPulse, stopPulse } from '../support/pulse.js';
+
+describe('real audio through PulseAudio null sinks', function () {
+  this.timeout(90_000);
+  let dir: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'auralync-real-'));
+    Object.assign(process.env, await startPulse());
+  });
+
+  after(async () => {
+    await stopPulse();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const codec of ['opus', 'pcm'] as const) {
+    it(`carries a 1 kHz tone from al_src to al_out through host and listener (${codec})`, async () => {
+      const result = await runPulseE2e(dir, codec);
+      console.log(`      ${codec}: end-to-end delay ${result.delayMs.toFixed(1)} ms; level sent ${result.sentDb.toFixed(2)} dB, received ${result.receivedDb.toFixed(2)} dB`);
+      assert.equal(result.receivedToneFrames, 48_000, 'a full second of the tone reached al_out');
+      assert.ok(Math.abs(result.receivedDb - result.sentDb) < 1, `level preserved within 1 dB (sent ${result.sentDb.toFixed(2)}, received ${result.receivedDb.toFixed(2)})`);
+      assert.ok(result.toneToNeighbourRatio > 1000, `the received energy is at 1 kHz (ratio ${result.toneToNeighbourRatio.toExponential(1)})`);
+      assert.ok(result.delayMs > 0 && result.delayMs < 1000, `delay ${result.delayMs} ms is plausible`);
+    });
+  }
+});

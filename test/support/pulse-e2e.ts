@@ -1,0 +1,94 @@
+/**
+ * One end-to-end run through a private PulseAudio: a tone + sweep is played into al_src, `auralync host`
+ * captures al_src's monitor, `auralync listen` plays into al_out, and both monitors are recorded on one clock.
+ * Used by the real-audio test (which asserts on it) and by bench/e2e-pulse (which reports it).
+ */
+import { execFile, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { encodeS16, wavHeader } from '../../src/core/wav-format.js';
+import { spawnCli, waitForOutput } from './cli.js';
+import { recordMonitor } from './monitor-recorder.js';
+import { delayFrames, goertzelPower, leftChannel, toneThenSweep } from './signals.js';
+
+/** What one run measured. */
+export interface E2eResult {
+  /** Delay from al_src's monitor to al_out's monitor [ms]. */
+  readonly delayMs: number;
+  /** Level of the 1 kHz tone as played into al_src [dB re a sine of amplitude 1/√2], median of ten 100 ms windows. */
+  readonly sentDb: number;
+  /** The same, as it came out of al_out. */
+  readonly receivedDb: number;
+  /** Power at 1 kHz over the larger of the powers at 900 and 1100 Hz, in the received tone. */
+  readonly toneToNeighbourRatio: number;
+  /** Frames of the tone found in the received recording (48 000 = the whole measured second). */
+  readonly receivedToneFrames: number;
+}
+
+/** A port nothing listens on. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return typeof address === 'object' && address !== null ? address.port : 0;
+}
+
+const levelDb = (power: number) => 10 * Math.log10(power / 0.125);
+
+/** Median level over ten 100 ms windows: one scheduling hiccup on a loaded machine must not decide it. */
+function medianDb(x: Float32Array): number {
+  const levels = Array.from({ length: 10 }, (_, i) => levelDb(goertzelPower(x.subarray(i * 4800, (i + 1) * 4800), 1000)));
+  return levels.sort((p, q) => p - q)[5] as number;
+}
+
+/**
+ * Runs host and listener (PulseAudio env must already be in process.env), plays the signal, measures.
+ * `listenArgs` are extra listener arguments (e.g. ['--latency', '40']).
+ */
+export async function runPulseE2e(dir: string, codec: 'opus' | 'pcm', listenArgs: string[] = []): Promise<E2eResult> {
+  const children: ChildProcess[] = [];
+  try {
+    const port = await freePort();
+    const host = spawnCli(['host', '--device', 'al_src', '--port', String(port), '--codec', codec, '--name', 'pulse host']);
+    children.push(host);
+    await waitForOutput(host, /hosting 'pulse host' on port/, 15_000);
+    const listener = spawnCli(['listen', `127.0.0.1:${port}`, '--device', 'al_out', '--name', 'pulse listener', ...listenArgs]);
+    children.push(listener);
+    await waitForOutput(listener, /listening to pulse host/, 15_000);
+
+    const signal = toneThenSweep({ silenceS: 0.5, toneS: 2, sweepS: 1, toneHz: 1000, amplitude: 0.5 });
+    const wav = join(dir, `signal-${codec}-${Date.now()}.wav`);
+    const body = encodeS16(signal);
+    writeFileSync(wav, Buffer.concat([wavHeader({ sampleRate: 48_000, channels: 2, sampleFormat: 's16', dataBytes: body.length }), body]));
+
+    const [sent, received] = await Promise.all([recordMonitor('Monitor of al_src'), recordMonitor('Monitor of al_out')]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise<void>((resolve, reject) => execFile('paplay', ['-d', 'al_src', wav], (err) => (err ? reject(err) : resolve())));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await Promise.all([sent.stop(), received.stop()]);
+
+    // Both recordings on one timeline (frames since `sent` started), then the delay between them.
+    const a = leftChannel(sent.samples());
+    const bRaw = leftChannel(received.samples());
+    const offset = Math.round((received.startMs - sent.startMs) * 48);
+    const b = new Float32Array(Math.max(0, bRaw.length + offset));
+    if (offset >= 0) b.set(bRaw, offset);
+    else b.set(bRaw.subarray(-offset));
+    const lag = delayFrames(a, b, 48_000);
+    const onset = a.findIndex((v) => Math.abs(v) > 0.1);
+    if (onset < 0) throw new Error('the tone never reached al_src (paplay failed?)');
+    const window = (x: Float32Array, start: number) => x.subarray(start + 12_000, start + 12_000 + 48_000);
+    const receivedTone = window(b, onset + lag);
+    return {
+      delayMs: lag / 48,
+      sentDb: medianDb(window(a, onset)),
+      receivedDb: receivedTone.length === 48_000 ? medianDb(receivedTone) : -Infinity,
+      toneToNeighbourRatio: goertzelPower(receivedTone, 1000) / Math.max(goertzelPower(receivedTone, 900), goertzelPower(receivedTone, 1100), 1e-30),
+      receivedToneFrames: receivedTone.length,
+    };
+  } finally {
+    for (const child of children) child.kill('SIGINT');
+  }
+}
