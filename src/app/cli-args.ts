@@ -7,6 +7,9 @@ import type { CodecName } from '../core/handshake.js';
 /** Default jitter-buffer target of a listener [ms] (see README: measured on Wi-Fi-like links). */
 export const DEFAULT_LATENCY_MS = 60;
 
+/** Default time to look for hosts on the network [s] (mDNS answers come within milliseconds; this allows for loss). */
+export const DEFAULT_LOOK_SECONDS = 3;
+
 /** `auralync host` */
 export interface HostCommand {
   readonly kind: 'host';
@@ -28,12 +31,25 @@ export interface ListenCommand {
   readonly latencyMs: number;
   readonly v1: boolean;
   readonly name: string | undefined;
+  /** How long to look for a host given by display name [ms]. */
+  readonly lookMs: number;
+}
+
+/** `auralync hosts` */
+export interface HostsCommand {
+  readonly kind: 'hosts';
+  /** Keep a live list until Ctrl-C. */
+  readonly watch: boolean;
+  /** How long to look (--watch: before saying nothing was found) [ms]. */
+  readonly lookMs: number;
+  readonly json: boolean;
 }
 
 /** Any command the CLI runs. */
 export type Command =
   | HostCommand
   | ListenCommand
+  | HostsCommand
   | { readonly kind: 'devices'; readonly json: boolean }
   | { readonly kind: 'help' }
   | { readonly kind: 'version' };
@@ -45,9 +61,14 @@ Usage:
   auralync host [--port 50007] [--name NAME] [--device ID | --input FILE|-] [--codec opus|pcm]
       Capture system audio (default: what the default output device plays) and stream it.
       --input FILE plays a WAV file in real time; --input - reads WAV or raw s16le 48 kHz stereo from stdin.
-  auralync listen HOST[:PORT] [--device ID | --output FILE|-] [--boost 1..10] [--latency MS] [--v1]
-      Play a host's stream. --output FILE writes a 16-bit WAV; --output - writes raw s16le to stdout.
+  auralync listen HOST[:PORT]|NAME [--device ID | --output FILE|-] [--boost 1..10] [--latency MS] [--v1] [--timeout S]
+      Play a host's stream. HOST is an address; NAME is a host's display name as 'auralync hosts' lists it
+      (looked up for --timeout S, default ${DEFAULT_LOOK_SECONDS}, and followed if it comes back at another address).
+      --output FILE writes a 16-bit WAV; --output - writes raw s16le to stdout.
       --latency is the jitter buffer target (default ${DEFAULT_LATENCY_MS} ms); --v1 plays an original AuraLync v1 server.
+  auralync hosts [--watch] [--timeout S] [--json]
+      List hosts on the local network (mDNS): name, address, port, codec, listeners. Looks for --timeout S
+      (default ${DEFAULT_LOOK_SECONDS}); --watch keeps the list live until Ctrl-C.
   auralync devices [--json]
       List capture (system-audio loopback) and output devices with their ids.
   auralync --help | --version
@@ -105,6 +126,8 @@ export function parseCommand(argv: readonly string[]): Command {
     latency: { type: 'string' },
     v1: { type: 'boolean' },
     json: { type: 'boolean' },
+    watch: { type: 'boolean' },
+    timeout: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   } as const;
   try {
@@ -135,7 +158,7 @@ export function parseCommand(argv: readonly string[]): Command {
       };
     }
     case 'listen': {
-      allowOnly(['port', 'device', 'output', 'boost', 'latency', 'v1', 'name']);
+      allowOnly(['port', 'device', 'output', 'boost', 'latency', 'v1', 'name', 'timeout']);
       if (parsed.positionals.length !== 1) throw usage('listen needs exactly one HOST[:PORT]');
       if (text('device') !== undefined && text('output') !== undefined) throw usage('use either --device or --output, not both');
       const target = parseHostAndPort(parsed.positionals[0] as string);
@@ -149,6 +172,18 @@ export function parseCommand(argv: readonly string[]): Command {
         latencyMs: parseNumber(text('latency'), 'latency', 5, 2000, DEFAULT_LATENCY_MS),
         v1: values.v1 === true,
         name: text('name'),
+        lookMs: parseNumber(text('timeout'), 'timeout', 0.2, 600, DEFAULT_LOOK_SECONDS) * 1000,
+      };
+    }
+    case 'hosts': {
+      allowOnly(['watch', 'timeout', 'json']);
+      if (parsed.positionals.length > 0) throw usage(`unexpected '${parsed.positionals[0]}'`);
+      if (values.watch === true && values.json === true) throw usage('use either --watch or --json, not both');
+      return {
+        kind: 'hosts',
+        watch: values.watch === true,
+        lookMs: parseNumber(text('timeout'), 'timeout', 0.2, 600, DEFAULT_LOOK_SECONDS) * 1000,
+        json: values.json === true,
       };
     }
     case 'devices':

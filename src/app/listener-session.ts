@@ -54,6 +54,8 @@ export interface ListenerOptions {
   readonly onDelivered?: (captureTimeMs: number) => void;
   /** When true, start() rejects (ERR_HOST_UNREACHABLE) if the very first connection fails; later losses are always retried. */
   readonly failIfFirstConnectFails?: boolean;
+  /** Asked before each reconnect where the host is now (e.g. its id re-resolved over mDNS); undefined keeps the last address. */
+  readonly resolveAddress?: () => Promise<{ host: string; port: number } | undefined>;
 }
 
 /** Running figures of a listener. */
@@ -197,8 +199,16 @@ export class ListenerSession {
   }
 
   private async connectLoop(first: ByteChannel | undefined): Promise<void> {
+    let target = { host: this.options.host, port: this.options.port };
+    let attempts = 0;
     while (!this.stopped) {
-      const { host, port, connector } = this.options;
+      if (attempts++ > 0 && this.options.resolveAddress !== undefined) {
+        // A host that came back elsewhere (new DHCP lease, other network) is followed, not lost.
+        target = (await this.resolveTarget()) ?? target;
+        if (this.stopped) return;
+      }
+      const { host, port } = target;
+      const { connector } = this.options;
       this.state = 'connecting';
       if (first === undefined) this.emit({ type: 'connecting', address: `${host}:${port}` });
       let why: string;
@@ -219,6 +229,18 @@ export class ListenerSession {
       this.emit({ type: 'reconnecting', inMs: delay, why });
       await new Promise<void>((resolve) => this.options.clock.setTimeout(resolve, delay));
       this.reconnects++;
+    }
+  }
+
+  /** The host's current address from resolveAddress, if it gives a valid one (it must never stop the loop). */
+  private async resolveTarget(): Promise<{ host: string; port: number } | undefined> {
+    try {
+      const found = await this.options.resolveAddress?.();
+      if (found === undefined || typeof found.host !== 'string' || found.host === '') return undefined;
+      if (!Number.isInteger(found.port) || found.port < 1 || found.port > 65535) return undefined;
+      return { host: found.host, port: found.port };
+    } catch {
+      return undefined;
     }
   }
 

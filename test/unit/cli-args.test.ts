@@ -44,3 +44,39 @@ describe('command line', () => {
     assert.equal(parseCommand(['--version']).kind, 'version');
   });
 });
+
+describe('command line: discovery', () => {
+  it('parses hosts with defaults, --watch, --timeout and --json', () => {
+    assert.deepEqual(parseCommand(['hosts']), { kind: 'hosts', watch: false, lookMs: 3000, json: false });
+    assert.deepEqual(parseCommand(['hosts', '--watch', '--timeout', '10']), { kind: 'hosts', watch: true, lookMs: 10_000, json: false });
+    assert.deepEqual(parseCommand(['hosts', '--json', '--timeout', '0.5']), { kind: 'hosts', watch: false, lookMs: 500, json: true });
+  });
+
+  it('takes a display name (with spaces) for listen, and a look-up time', () => {
+    const command = parseCommand(['listen', 'Living room', '--timeout', '5']);
+    assert.ok(command.kind === 'listen');
+    assert.equal(command.host, 'Living room');
+    assert.equal(command.lookMs, 5000);
+    const plain = parseCommand(['listen', '10.0.0.5']);
+    assert.ok(plain.kind === 'listen' && plain.lookMs === 3000);
+  });
+
+  it('refuses bad hosts options with one line', () => {
+    const cases: [string[], RegExp][] = [
+      [['hosts', '--timeout', '0'], /--timeout must be a number from 0.2 to 600/],
+      [['hosts', '--timeout', 'soon'], /--timeout/],
+      [['hosts', '--watch', '--json'], /either --watch or --json/],
+      [['hosts', 'extra'], /unexpected 'extra'/],
+      [['hosts', '--port', '5'], /'hosts' does not take --port/],
+      [['host', '--watch'], /'host' does not take --watch/],
+    ];
+    for (const [argv, pattern] of cases) {
+      assert.throws(() => parseCommand(argv), (err) => isAuraError(err) && pattern.test(err.message) && !err.message.includes('\n'), argv.join(' '));
+    }
+  });
+
+  it('mentions hosts, --watch and NAME in the help', async () => {
+    const { USAGE } = await import('../../src/app/cli-args.js');
+    for (const word of ['auralync hosts', '--watch', '--timeout', 'NAME']) assert.ok(USAGE.includes(word), word);
+  });
+});
