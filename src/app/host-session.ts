@@ -54,6 +54,7 @@ export interface ListenerInfo {
   readonly bytesSent: number;
   readonly latencyMs: number | undefined;
   readonly underruns: number | undefined;
+  readonly driftPpm: number | undefined;
 }
 
 /** Running totals of a host. */
@@ -144,6 +145,7 @@ export class HostSession {
         bytesSent: peer.bytesSent,
         latencyMs: peer.health?.latencyMs,
         underruns: peer.health?.underruns,
+        driftPpm: peer.health?.driftPpm,
       }));
     let bytesSent = this.bytesOfGonePeers;
     let droppedFrames = this.droppedOfGonePeers;

@@ -10,6 +10,7 @@ import { ALL_CODECS, parseReject, parseWelcome, PROTOCOL_VERSION, type CodecName
 import { JitterBuffer } from '../core/jitter-buffer.js';
 import type { ListenerHealth } from '../core/listener-health.js';
 import { PcmDecoder } from '../core/pcm-codec.js';
+import { RateMatchedPlayout } from '../core/rate-matched-playout.js';
 import { Resampler } from '../core/resampler.js';
 import { V1PacketReader } from '../core/v1-packets.js';
 import { decodeAudioBody, decodeJsonBody, encodeJsonFrame, encodePing, FrameReader, FrameType, type Frame } from '../core/v2-frames.js';
@@ -74,6 +75,8 @@ export interface ListenerStats {
   readonly bytesReceived: number;
   readonly framesReceived: number;
   readonly reconnects: number;
+  /** Estimated clock drift between host capture and our playback [ppm]; 0 for files. */
+  readonly driftPpm: number;
 }
 
 const PING_INTERVAL_MS = 1000;
@@ -83,6 +86,7 @@ export class ListenerSession {
   private readonly handlers = new Set<(event: ListenerEvent) => void>();
   private readonly limiter: BoostLimiter;
   private readonly jitter: JitterBuffer;
+  private readonly playout: RateMatchedPlayout;
   private readonly backoff: Backoff;
   private channel: ByteChannel | undefined;
   private decoder: AudioDecoder | undefined;
@@ -109,6 +113,7 @@ export class ListenerSession {
     }
     this.limiter = new BoostLimiter({ boost: options.boost });
     this.jitter = new JitterBuffer({ targetMs: options.latencyMs });
+    this.playout = new RateMatchedPlayout(this.jitter);
     this.backoff = options.backoff ?? new Backoff(250, 5000);
   }
 
@@ -173,6 +178,7 @@ export class ListenerSession {
       bytesReceived: this.bytesReceived,
       framesReceived: this.framesReceived,
       reconnects: this.reconnects,
+      driftPpm: stream ? 0 : this.playout.controller.driftPpm,
     };
   }
 
@@ -181,7 +187,7 @@ export class ListenerSession {
   }
 
   private render(frames: number): Float32Array {
-    const samples = this.jitter.render(frames);
+    const samples = this.playout.render(frames);
     const state = this.jitter.stats.state;
     if (this.state === 'buffering' || this.state === 'playing') this.state = state === 'playing' ? 'playing' : 'buffering';
     return this.limiter.process(samples);
@@ -190,7 +196,7 @@ export class ListenerSession {
   private latencyEstimateMs(): number | undefined {
     const { sink } = this.options;
     if (sink.kind !== 'clocked' || this.state !== 'playing') return undefined;
-    const deviceMs = sink.outputLatencyMs();
+    const deviceMs = sink.outputLatencyMs() + this.playout.pipelineMs;
     const playout = this.jitter.playoutCaptureTimeMs();
     if (this.options.protocol === 'v1' || this.clockOffsetMs === undefined || playout === undefined) {
       return this.jitter.stats.bufferedMs + deviceMs;
@@ -392,6 +398,7 @@ export class ListenerSession {
       targetMs: jitter.targetMs,
       underruns: jitter.underruns,
       missingPackets: this.stats().missingPackets,
+      driftPpm: this.playout.controller.driftPpm,
     };
     channel.write(encodeJsonFrame(FrameType.Stats, health));
   }

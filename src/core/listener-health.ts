@@ -12,6 +12,8 @@ export interface ListenerHealth {
   readonly underruns: number;
   /** Packets the listener never received (host dropped them) since connecting. */
   readonly missingPackets: number;
+  /** Estimated drift of the listener's playback clock against the host's capture clock [ppm]. */
+  readonly driftPpm?: number;
 }
 
 function finiteOr(value: unknown, fallback: number, max = 1e9): number {
@@ -27,5 +29,6 @@ export function sanitizeListenerHealth(value: Record<string, unknown>): Listener
     targetMs: finiteOr(value.targetMs, 0, 1e6),
     underruns: Math.round(finiteOr(value.underruns, 0)),
     missingPackets: Math.round(finiteOr(value.missingPackets, 0)),
+    driftPpm: typeof value.driftPpm === 'number' && Number.isFinite(value.driftPpm) ? Math.max(-1e4, Math.min(1e4, value.driftPpm)) : undefined,
   };
 }

@@ -1,0 +1,80 @@
+/**
+ * Keeps a jitter buffer at its target by playing very slightly faster or slower (issue 6). The host's capture
+ * clock and the listener's playback clock differ by tens to hundreds of ppm; uncorrected, the buffer creeps
+ * until it overflows or runs dry (Snapcast on these machines: +25 ms per minute). A PI controller on the
+ * smoothed buffer level turns the level error into a playback speed correction; its integral settles on the
+ * clocks' true ratio, reported as the drift estimate.
+ */
+
+/** Tuning of a DriftController. */
+export interface DriftControllerOptions {
+  /** Proportional gain [ppm per ms of level error]: 100 → a 10 ms error is corrected at 1 ms/s. */
+  readonly kpPpmPerMs?: number;
+  /** Integral time [s]: how long the controller takes to learn a steady clock drift. */
+  readonly integralTimeS?: number;
+  /** Smoothing of the buffer level [s] (packets arrive in bursts; the level is a sawtooth). */
+  readonly smoothingS?: number;
+  /** Largest speed correction [ppm]; 2000 ppm = 0.2 %, a pitch change of 3.5 cents, inaudible. */
+  readonly maxPpm?: number;
+}
+
+/** PI controller: buffer level in, playback speed correction out. */
+export class DriftController {
+  private readonly kp: number;
+  private readonly ki: number;
+  private readonly smoothingS: number;
+  private readonly maxPpm: number;
+  private smoothedMs: number | undefined;
+  private integralPpm = 0;
+  private outputPpm = 0;
+
+  constructor(options: DriftControllerOptions = {}) {
+    this.kp = options.kpPpmPerMs ?? 100;
+    const integralTimeS = options.integralTimeS ?? 30;
+    this.smoothingS = options.smoothingS ?? 1;
+    this.maxPpm = options.maxPpm ?? 2000;
+    if (!(this.kp > 0) || !(integralTimeS > 0) || !(this.smoothingS > 0) || !(this.maxPpm > 0)) {
+      throw new RangeError('drift controller gains and times must be positive');
+    }
+    this.ki = this.kp / integralTimeS;
+  }
+
+  /**
+   * Feeds one observation: the buffer level and target [ms] after `elapsedS` seconds of playback.
+   * Returns the speed correction [ppm]: positive = consume buffered audio faster than real time.
+   */
+  update(bufferedMs: number, targetMs: number, elapsedS: number): number {
+    if (!(elapsedS > 0) || !Number.isFinite(bufferedMs) || !Number.isFinite(targetMs)) return this.outputPpm;
+    const alpha = 1 - Math.exp(-elapsedS / this.smoothingS);
+    this.smoothedMs = this.smoothedMs === undefined ? bufferedMs : this.smoothedMs + alpha * (bufferedMs - this.smoothedMs);
+    const errorMs = this.smoothedMs - targetMs;
+    // Anti-windup: the integral alone may never ask for more than the output limit.
+    this.integralPpm = clamp(this.integralPpm + this.ki * errorMs * elapsedS, -this.maxPpm, this.maxPpm);
+    this.outputPpm = clamp(this.kp * errorMs + this.integralPpm, -this.maxPpm, this.maxPpm);
+    return this.outputPpm;
+  }
+
+  /** Current speed correction [ppm]. */
+  get correctionPpm(): number {
+    return this.outputPpm;
+  }
+
+  /** Estimated clock drift [ppm] (host faster than listener is positive): the integral term. */
+  get driftPpm(): number {
+    return this.integralPpm;
+  }
+
+  /** Smoothed buffer level [ms], undefined before the first update. */
+  get smoothedLevelMs(): number | undefined {
+    return this.smoothedMs;
+  }
+
+  /** Forgets the level history (a new connection); the learned drift is kept, the clocks did not change. */
+  resetLevel(): void {
+    this.smoothedMs = undefined;
+  }
+}
+
+function clamp(value: number, low: number, high: number): number {
+  return Math.min(high, Math.max(low, value));
+}

@@ -1,0 +1,52 @@
+/**
+ * What a clocked sink pulls from: the jitter buffer, played through a resampler whose speed the drift
+ * controller trims by a few hundred ppm, so the buffer stays at its target for hours (issue 6).
+ */
+import { CHANNELS } from './audio-format.js';
+import { DriftController } from './drift-controller.js';
+import { JitterBuffer } from './jitter-buffer.js';
+import { Resampler } from './resampler.js';
+
+/** Frames pulled from the jitter buffer at a time: 2.5 ms, so the output FIFO adds at most that much delay. */
+const PULL_FRAMES = 120;
+
+/** Jitter buffer + drift-corrected resampling, rendered on the sink's clock. */
+export class RateMatchedPlayout {
+  private readonly resampler = new Resampler({ inputRate: 48_000, outputRate: 48_000, channels: CHANNELS });
+  private fifo = new Float32Array(0);
+
+  constructor(
+    /** The buffer audio comes from. */
+    readonly jitter: JitterBuffer,
+    /** The controller that trims playback speed. */
+    readonly controller: DriftController = new DriftController(),
+  ) {}
+
+  /** Exactly `frames` interleaved stereo frames for the sink; also advances the drift controller. */
+  render(frames: number): Float32Array {
+    while (this.fifo.length < frames * CHANNELS) {
+      const produced = this.resampler.process(this.jitter.render(PULL_FRAMES));
+      if (produced.length === 0) continue;
+      const grown = new Float32Array(this.fifo.length + produced.length);
+      grown.set(this.fifo);
+      grown.set(produced, this.fifo.length);
+      this.fifo = grown;
+    }
+    const out = this.fifo.slice(0, frames * CHANNELS);
+    this.fifo = this.fifo.subarray(frames * CHANNELS);
+    const stats = this.jitter.stats;
+    if (stats.state === 'playing') {
+      const ppm = this.controller.update(stats.bufferedMs, stats.targetMs, frames / 48_000);
+      // Faster consumption = fewer output frames per input frame = a negative ratio adjustment.
+      this.resampler.setRatioAdjustPpm(-ppm);
+    } else {
+      this.controller.resetLevel();
+    }
+    return out;
+  }
+
+  /** Audio held between the jitter buffer and the sink [ms]: the FIFO plus the resampler's look-ahead. */
+  get pipelineMs(): number {
+    return ((this.fifo.length / CHANNELS + this.resampler.latencyFrames) * 1000) / 48_000;
+  }
+}

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { DriftController } from '../../src/core/drift-controller.js';
+import { simulateDrift } from '../support/drift-simulation.js';
+
+describe('clock drift correction', function () {
+  this.timeout(60_000);
+
+  for (const skewPpm of [500, -500]) {
+    it(`holds the buffer at its target with the host ${skewPpm > 0 ? 'fast' : 'slow'} by 500 ppm (virtual clock)`, () => {
+      const run = simulateDrift({ skewPpm, seconds: 240, targetMs: 60, jitterMs: 5, settleS: 120 });
+      // The level is a sawtooth of 20 ms packets; its 1 s samples stay within one packet of the target.
+      const worst = Math.max(...run.levelErrorsMs.map(Math.abs));
+      assert.ok(worst < 20, `level within 20 ms of target after settling (worst ${worst.toFixed(1)} ms)`);
+      const mean = run.levelErrorsMs.reduce((a, b) => a + b, 0) / run.levelErrorsMs.length;
+      assert.ok(Math.abs(mean) < 5, `mean level within 5 ms of target (${mean.toFixed(2)} ms)`);
+      assert.equal(run.underruns, 0);
+      assert.equal(run.overflowDroppedFrames, 0, 'never trimmed: the speed correction did all the work');
+      assert.ok(Math.abs(run.estimatedDriftPpm - skewPpm) < 100, `learned the drift: ${run.estimatedDriftPpm.toFixed(0)} ppm`);
+    });
+  }
+
+  it('without correction the same skew trims audio (what users heard as glitches)', () => {
+    const run = simulateDrift({ skewPpm: 500, seconds: 240, targetMs: 60, jitterMs: 5, settleS: 120, corrected: false });
+    assert.ok(run.overflowDroppedFrames > 0);
+  });
+
+  it('never asks for more than its limit and refuses bad tuning', () => {
+    const controller = new DriftController({ maxPpm: 1000 });
+    for (let i = 0; i < 1000; i++) controller.update(500, 60, 0.01);
+    assert.equal(controller.correctionPpm, 1000);
+    assert.throws(() => new DriftController({ kpPpmPerMs: 0 }), RangeError);
+  });
+});
