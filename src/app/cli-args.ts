@@ -4,8 +4,22 @@ import { DEFAULT_PORT } from '../core/audio-format.js';
 import { AuraError } from '../core/errors.js';
 import type { CodecName } from '../core/handshake.js';
 
-/** Default jitter-buffer target of a listener [ms] (see README: measured on Wi-Fi-like links). */
+/** Starting jitter-buffer target of a listener [ms]: what the real-audio runs played cleanly at under load. */
 export const DEFAULT_LATENCY_MS = 60;
+/** Lowest adaptive target [ms]: one 20 ms Opus packet plus the device's 10 ms pulls. */
+export const MIN_ADAPTIVE_LATENCY_MS = 30;
+/** Default highest adaptive target [ms]: past ~125 ms lip-sync suffers anyway (ITU-R BT.1359), 300 rides out Wi-Fi stalls. */
+export const DEFAULT_MAX_LATENCY_MS = 300;
+
+/** --latency auto|MS and --max-latency MS → a fixed target, or an adaptive one with bounds. */
+function parseLatency(latency: string | undefined, maxLatency: string | undefined): Pick<ListenCommand, 'latencyMs' | 'adaptiveLatency'> {
+  if (latency !== undefined && latency !== 'auto') {
+    if (maxLatency !== undefined) throw usage('--max-latency goes with --latency auto, not a fixed --latency');
+    return { latencyMs: parseNumber(latency, 'latency', 5, 2000, DEFAULT_LATENCY_MS), adaptiveLatency: undefined };
+  }
+  const maxMs = parseNumber(maxLatency, 'max-latency', MIN_ADAPTIVE_LATENCY_MS, 2000, DEFAULT_MAX_LATENCY_MS);
+  return { latencyMs: Math.min(DEFAULT_LATENCY_MS, maxMs), adaptiveLatency: { minMs: MIN_ADAPTIVE_LATENCY_MS, maxMs } };
+}
 
 /** Default time to look for hosts on the network [s] (mDNS answers come within milliseconds; this allows for loss). */
 export const DEFAULT_LOOK_SECONDS = 3;
@@ -28,7 +42,10 @@ export interface ListenCommand {
   readonly device: string | undefined;
   readonly output: string | undefined;
   readonly boost: number;
+  /** Jitter-buffer target [ms]: the starting point when adaptive, else fixed. */
   readonly latencyMs: number;
+  /** Adaptive target bounds [ms], or undefined when --latency fixed the target. */
+  readonly adaptiveLatency: { readonly minMs: number; readonly maxMs: number } | undefined;
   readonly v1: boolean;
   readonly name: string | undefined;
   /** How long to look for a host given by display name [ms]. */
@@ -61,11 +78,12 @@ Usage:
   auralync host [--port 50007] [--name NAME] [--device ID | --input FILE|-] [--codec opus|pcm]
       Capture system audio (default: what the default output device plays) and stream it.
       --input FILE plays a WAV file in real time; --input - reads WAV or raw s16le 48 kHz stereo from stdin.
-  auralync listen HOST[:PORT]|NAME [--device ID | --output FILE|-] [--boost 1..10] [--latency MS] [--v1] [--timeout S]
+  auralync listen HOST[:PORT]|NAME [--device ID | --output FILE|-] [--boost 1..10] [--latency auto|MS] [--max-latency MS] [--v1] [--timeout S]
       Play a host's stream. HOST is an address; NAME is a host's display name as 'auralync hosts' lists it
       (looked up for --timeout S, default ${DEFAULT_LOOK_SECONDS}, and followed if it comes back at another address).
       --output FILE writes a 16-bit WAV; --output - writes raw s16le to stdout.
-      --latency is the jitter buffer target (default ${DEFAULT_LATENCY_MS} ms); --v1 plays an original AuraLync v1 server.
+      --latency fixes the jitter buffer target; by default (auto) it follows the network's jitter between
+      ${MIN_ADAPTIVE_LATENCY_MS} ms and --max-latency (default ${DEFAULT_MAX_LATENCY_MS} ms). --v1 plays an original AuraLync v1 server.
   auralync hosts [--watch] [--timeout S] [--json]
       List hosts on the local network (mDNS): name, address, port, codec, listeners. Looks for --timeout S
       (default ${DEFAULT_LOOK_SECONDS}); --watch keeps the list live until Ctrl-C.
@@ -124,6 +142,7 @@ export function parseCommand(argv: readonly string[]): Command {
     codec: { type: 'string' },
     boost: { type: 'string' },
     latency: { type: 'string' },
+    'max-latency': { type: 'string' },
     v1: { type: 'boolean' },
     json: { type: 'boolean' },
     watch: { type: 'boolean' },
@@ -158,7 +177,7 @@ export function parseCommand(argv: readonly string[]): Command {
       };
     }
     case 'listen': {
-      allowOnly(['port', 'device', 'output', 'boost', 'latency', 'v1', 'name', 'timeout']);
+      allowOnly(['port', 'device', 'output', 'boost', 'latency', 'max-latency', 'v1', 'name', 'timeout']);
       if (parsed.positionals.length !== 1) throw usage('listen needs exactly one HOST[:PORT]');
       if (text('device') !== undefined && text('output') !== undefined) throw usage('use either --device or --output, not both');
       const target = parseHostAndPort(parsed.positionals[0] as string);
@@ -169,7 +188,7 @@ export function parseCommand(argv: readonly string[]): Command {
         device: text('device'),
         output: text('output'),
         boost: parseNumber(text('boost'), 'boost', 1, 10, 1),
-        latencyMs: parseNumber(text('latency'), 'latency', 5, 2000, DEFAULT_LATENCY_MS),
+        ...parseLatency(text('latency'), text('max-latency')),
         v1: values.v1 === true,
         name: text('name'),
         lookMs: parseNumber(text('timeout'), 'timeout', 0.2, 600, DEFAULT_LOOK_SECONDS) * 1000,

@@ -8,6 +8,7 @@ import { BoostLimiter } from '../core/boost-limiter.js';
 import { AuraError, describeError } from '../core/errors.js';
 import { ALL_CODECS, parseReject, parseWelcome, PROTOCOL_VERSION, type CodecName, type Welcome } from '../core/handshake.js';
 import { JitterBuffer } from '../core/jitter-buffer.js';
+import { JitterEstimator } from '../core/jitter-estimator.js';
 import type { ListenerHealth } from '../core/listener-health.js';
 import { PcmDecoder } from '../core/pcm-codec.js';
 import { RateMatchedPlayout } from '../core/rate-matched-playout.js';
@@ -39,8 +40,10 @@ export interface ListenerOptions {
   readonly protocol: 'v1' | 'v2';
   /** Boost 1..10 (linear gain), with clipping protection. */
   readonly boost: number;
-  /** Jitter buffer target [ms] (clocked sinks only). */
+  /** Jitter buffer target [ms] (clocked sinks only): fixed, or the starting point when adaptive. */
   readonly latencyMs: number;
+  /** When set, the target follows measured network jitter within these bounds [ms] (v2 streams only). */
+  readonly adaptiveLatency?: { readonly minMs: number; readonly maxMs: number };
   /** Listener display name sent to the host. */
   readonly name: string;
   /** Makes an Opus decoder (audify); absent → only PCM is offered. */
@@ -87,6 +90,9 @@ export class ListenerSession {
   private readonly limiter: BoostLimiter;
   private readonly jitter: JitterBuffer;
   private readonly playout: RateMatchedPlayout;
+  private readonly estimator: JitterEstimator | undefined;
+  private lastRetargetMs = 0;
+  private lowerSinceMs: number | undefined;
   private readonly backoff: Backoff;
   private channel: ByteChannel | undefined;
   private decoder: AudioDecoder | undefined;
@@ -114,6 +120,8 @@ export class ListenerSession {
     this.limiter = new BoostLimiter({ boost: options.boost });
     this.jitter = new JitterBuffer({ targetMs: options.latencyMs });
     this.playout = new RateMatchedPlayout(this.jitter);
+    const adaptive = options.adaptiveLatency;
+    this.estimator = adaptive && options.protocol === 'v2' ? new JitterEstimator({ minTargetMs: adaptive.minMs, maxTargetMs: adaptive.maxMs }) : undefined;
     this.backoff = options.backoff ?? new Backoff(250, 5000);
   }
 
@@ -254,8 +262,9 @@ export class ListenerSession {
   private runConnection(channel: ByteChannel): Promise<string> {
     return new Promise((resolve) => {
       this.channel = channel;
-      // A new connection (maybe a restarted host) numbers its packets afresh.
+      // A new connection (maybe a restarted host) numbers its packets afresh, on a clock of its own.
       this.jitter.reset();
+      this.estimator?.reset();
       this.welcome = undefined;
       this.decoder = undefined;
       this.nextSeq = undefined;
@@ -409,6 +418,7 @@ export class ListenerSession {
     const { sink } = this.options;
     if (sink.kind === 'clocked') {
       this.jitter.push(seq, captureTimeMs, samples);
+      this.adaptTarget(captureTimeMs, samples);
       this.options.onDelivered?.(captureTimeMs);
       return;
     }
@@ -424,6 +434,33 @@ export class ListenerSession {
     this.nextSeq = (seq + 1) >>> 0;
     this.writeToStream(this.limiter.process(samples));
     this.options.onDelivered?.(captureTimeMs);
+  }
+
+  /**
+   * Follows the link's jitter, checked every 2 s: the target rises at once when the link got worse (an underrun
+   * costs more than latency), and falls only after 10 s of steady evidence, 10 ms at a time, slowly enough for
+   * the drift controller to glide down without trimming audio.
+   */
+  private adaptTarget(captureTimeMs: number, samples: Float32Array): void {
+    if (this.estimator === undefined) return;
+    const now = this.options.clock.now();
+    this.estimator.observe(now, captureTimeMs, (framesOf(samples) * 1000) / SAMPLE_RATE);
+    if (now - this.lastRetargetMs < 2000) return;
+    this.lastRetargetMs = now;
+    const wanted = this.estimator.targetMs();
+    const current = this.jitter.stats.targetMs;
+    if (wanted > current) {
+      this.jitter.setTargetMs(wanted);
+      this.lowerSinceMs = undefined;
+    } else if (wanted <= current - 10) {
+      this.lowerSinceMs ??= now;
+      if (now - this.lowerSinceMs >= 10_000) {
+        this.jitter.setTargetMs(current - 10);
+        this.lowerSinceMs = now;
+      }
+    } else {
+      this.lowerSinceMs = undefined;
+    }
   }
 
   private writeToStream(samples: Float32Array): void {

@@ -6,6 +6,9 @@
  * clocks' true ratio, reported as the drift estimate.
  */
 
+/** Level errors at least this large [ms] are not integrated (see update()). */
+const INTEGRATE_BELOW_MS = 10;
+
 /** Tuning of a DriftController. */
 export interface DriftControllerOptions {
   /** Proportional gain [ppm per ms of level error]: 100 → a 10 ms error is corrected at 1 ms/s. */
@@ -48,8 +51,12 @@ export class DriftController {
     const alpha = 1 - Math.exp(-elapsedS / this.smoothingS);
     this.smoothedMs = this.smoothedMs === undefined ? bufferedMs : this.smoothedMs + alpha * (bufferedMs - this.smoothedMs);
     const errorMs = this.smoothedMs - targetMs;
-    // Anti-windup: the integral alone may never ask for more than the output limit.
-    this.integralPpm = clamp(this.integralPpm + this.ki * errorMs * elapsedS, -this.maxPpm, this.maxPpm);
+    // Only small errors teach the integral: a big one is a target change or a burst, not clock drift, and
+    // learning from it would wind the drift estimate up (seen: -757 ppm after one re-target). Anti-windup
+    // also caps the integral at the output limit.
+    if (Math.abs(errorMs) < INTEGRATE_BELOW_MS) {
+      this.integralPpm = clamp(this.integralPpm + this.ki * errorMs * elapsedS, -this.maxPpm, this.maxPpm);
+    }
     this.outputPpm = clamp(this.kp * errorMs + this.integralPpm, -this.maxPpm, this.maxPpm);
     return this.outputPpm;
   }

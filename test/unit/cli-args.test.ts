@@ -17,6 +17,21 @@ describe('command line', () => {
     assert.equal(command.v1, true);
   });
 
+  it('adapts the latency target by default, within --max-latency; a number fixes it', () => {
+    const auto = parseCommand(['listen', 'h']);
+    assert.ok(auto.kind === 'listen');
+    assert.deepEqual(auto.adaptiveLatency, { minMs: 30, maxMs: 300 });
+    const capped = parseCommand(['listen', 'h', '--max-latency', '120']);
+    assert.ok(capped.kind === 'listen');
+    assert.deepEqual(capped.adaptiveLatency, { minMs: 30, maxMs: 120 });
+    const fixed = parseCommand(['listen', 'h', '--latency', '45']);
+    assert.ok(fixed.kind === 'listen');
+    assert.equal(fixed.adaptiveLatency, undefined);
+    assert.equal(fixed.latencyMs, 45);
+    assert.throws(() => parseCommand(['listen', 'h', '--latency', '45', '--max-latency', '90']), /--max-latency goes with --latency auto/);
+    assert.throws(() => parseCommand(['listen', 'h', '--max-latency', '10']), /--max-latency must be a number from 30/);
+  });
+
   it('splits IPv6 addresses', () => {
     assert.deepEqual(parseHostAndPort('[::1]:7000'), { host: '::1', port: 7000 });
     assert.deepEqual(parseHostAndPort('::1'), { host: '::1', port: 50007 });

@@ -1,0 +1,64 @@
+/**
+ * Measures network jitter from packet arrivals and proposes a jitter-buffer target (issue 6): small on a quiet
+ * link, larger on a noisy one, always within bounds. Each packet's transit (arrival on our clock minus capture
+ * on the host's) has an unknown constant offset; only its spread above the window's minimum is jitter.
+ */
+
+/** Options of a JitterEstimator. */
+export interface JitterEstimatorOptions {
+  /** Smallest target proposed [ms]. */
+  readonly minTargetMs: number;
+  /** Largest target proposed [ms]: the target never grows past it, whatever the link does. */
+  readonly maxTargetMs: number;
+  /** How far back arrivals count [ms]: a Wi-Fi stall is remembered this long. */
+  readonly windowMs?: number;
+  /** Safety margin on top of the measured jitter [ms]. */
+  readonly marginMs?: number;
+}
+
+/** Sliding-window jitter measurement and target proposal. */
+export class JitterEstimator {
+  private readonly windowMs: number;
+  private readonly marginMs: number;
+  private samples: { atMs: number; transitMs: number }[] = [];
+  private packetMs = 0;
+
+  constructor(private readonly options: JitterEstimatorOptions) {
+    const { minTargetMs, maxTargetMs } = options;
+    if (!(minTargetMs >= 5 && maxTargetMs >= minTargetMs && maxTargetMs <= 2000)) {
+      throw new RangeError(`jitter target bounds must satisfy 5 <= min <= max <= 2000, got ${minTargetMs}..${maxTargetMs}`);
+    }
+    this.windowMs = options.windowMs ?? 15_000;
+    this.marginMs = options.marginMs ?? 5;
+  }
+
+  /** Records one packet: when it arrived [ms, our clock], when it was captured [ms, host clock], and its length [ms]. */
+  observe(arrivalMs: number, captureTimeMs: number, packetMs: number): void {
+    if (!Number.isFinite(arrivalMs) || !Number.isFinite(captureTimeMs)) return;
+    this.packetMs = packetMs;
+    this.samples.push({ atMs: arrivalMs, transitMs: arrivalMs - captureTimeMs });
+    const oldest = arrivalMs - this.windowMs;
+    let drop = 0;
+    while (drop < this.samples.length && (this.samples[drop] as { atMs: number }).atMs < oldest) drop++;
+    if (drop > 0) this.samples = this.samples.slice(drop);
+  }
+
+  /** The 99th percentile of transit above the window's fastest packet [ms]; 0 with no data. */
+  get jitterMs(): number {
+    if (this.samples.length < 2) return 0;
+    const transits = this.samples.map((s) => s.transitMs).sort((a, b) => a - b);
+    const p99 = transits[Math.min(transits.length - 1, Math.ceil(0.99 * transits.length) - 1)] as number;
+    return p99 - (transits[0] as number);
+  }
+
+  /** Proposed target [ms]: one packet (audio arrives a packet at a time) + jitter + margin, within the bounds. */
+  targetMs(): number {
+    const wanted = this.packetMs + this.jitterMs + this.marginMs;
+    return Math.round(Math.min(this.options.maxTargetMs, Math.max(this.options.minTargetMs, wanted)));
+  }
+
+  /** Forgets every arrival (a new connection: the clock offset may differ). */
+  reset(): void {
+    this.samples = [];
+  }
+}

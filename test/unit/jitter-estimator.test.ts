@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { JitterEstimator } from '../../src/core/jitter-estimator.js';
+
+function feed(estimator: JitterEstimator, seconds: number, delayMs: (i: number) => number, startMs = 0): void {
+  for (let i = 0; i < seconds * 50; i++) {
+    const capture = startMs + i * 20;
+    estimator.observe(capture + 1000 + delayMs(i), capture, 20);
+  }
+}
+
+describe('jitter estimator', () => {
+  it('keeps the target small on a quiet link', () => {
+    const estimator = new JitterEstimator({ minTargetMs: 30, maxTargetMs: 300 });
+    feed(estimator, 10, () => 2);
+    assert.equal(estimator.jitterMs, 0);
+    assert.equal(estimator.targetMs(), 30, 'one 20 ms packet + 5 ms margin, raised to the 30 ms floor');
+  });
+
+  it('grows the target to cover a noisy link (delay 5 ms ± 20 ms)', () => {
+    const estimator = new JitterEstimator({ minTargetMs: 30, maxTargetMs: 300 });
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    feed(estimator, 10, () => 5 + random() * 40);
+    assert.ok(estimator.jitterMs > 35 && estimator.jitterMs <= 40, `jitter ${estimator.jitterMs}`);
+    assert.ok(estimator.targetMs() >= 60 && estimator.targetMs() <= 65, `target ${estimator.targetMs()}`);
+  });
+
+  it('never proposes more than its maximum, and forgets a stall once it leaves the window', () => {
+    const estimator = new JitterEstimator({ minTargetMs: 30, maxTargetMs: 120, windowMs: 5000 });
+    // A 2 s Wi-Fi stall: packets held back, then delivered in a burst (each delayed a little less).
+    feed(estimator, 5, (i) => (i >= 100 && i < 200 ? 2000 - (i - 100) * 20 : 2));
+    assert.equal(estimator.targetMs(), 120);
+    feed(estimator, 10, () => 2, 5000);
+    assert.equal(estimator.targetMs(), 30);
+  });
+
+  it('refuses nonsense bounds', () => {
+    assert.throws(() => new JitterEstimator({ minTargetMs: 100, maxTargetMs: 50 }), RangeError);
+    assert.throws(() => new JitterEstimator({ minTargetMs: 1, maxTargetMs: 50 }), RangeError);
+  });
+});
