@@ -8,12 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAudioBackend } from '../src/adapters/audio/audio-backend.js';
-import { FileSource } from '../src/adapters/audio/file-source.js';
-import { TcpServer } from '../src/adapters/net/tcp-server.js';
-import { systemClock } from '../src/adapters/system-clock.js';
-import { HostSession } from '../src/app/host-session.js';
 import type { CodecName } from '../src/core/handshake.js';
 import { writeTestWav } from '../test/support/audio-files.js';
+import { startLoopbackHost } from '../test/support/loopback-host.js';
 import { round } from './support/stats.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -22,18 +19,7 @@ const loader = fileURLToPath(new URL('./support/load-listeners.js', import.meta.
 async function measure(codec: CodecName, listeners: number, input: string): Promise<Record<string, unknown>> {
   const backend = await loadAudioBackend({ required: false }).catch(() => undefined);
   if (codec === 'opus' && backend === undefined) return { codec, listeners, skipped: 'audio backend (audify) not installed' };
-  const host = new HostSession({
-    source: new FileSource(input, systemClock),
-    server: new TcpServer(),
-    clock: systemClock,
-    port: 0,
-    bindAddress: '127.0.0.1',
-    codec,
-    hostName: 'bench',
-    opusEncoderFactory: backend?.opusEncoderFactory,
-    maxListeners: 1000,
-  });
-  await host.start();
+  const host = await startLoopbackHost(input, codec, { hostName: 'bench', maxListeners: 1000 });
   const child = spawn(process.execPath, [loader, String(host.port), String(listeners), codec, String(SECONDS)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout.on('data', (b: Buffer) => (output += b.toString()));

@@ -7,15 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAudioBackend } from '../src/adapters/audio/audio-backend.js';
-import { FileSource } from '../src/adapters/audio/file-source.js';
 import { TcpConnector } from '../src/adapters/net/tcp-connector.js';
-import { TcpServer } from '../src/adapters/net/tcp-server.js';
 import { systemClock } from '../src/adapters/system-clock.js';
-import { HostSession } from '../src/app/host-session.js';
 import { ListenerSession } from '../src/app/listener-session.js';
 import type { CodecName } from '../src/core/handshake.js';
 import type { StreamSink } from '../src/ports/audio-sink.js';
 import { writeTestWav } from '../test/support/audio-files.js';
+import { startLoopbackHost } from '../test/support/loopback-host.js';
 import { percentile, round } from './support/stats.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -23,17 +21,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 async function measure(codec: CodecName, input: string): Promise<Record<string, unknown>> {
   const backend = await loadAudioBackend({ required: false }).catch(() => undefined);
   if (codec === 'opus' && backend === undefined) return { codec, skipped: 'audio backend (audify) not installed' };
-  const host = new HostSession({
-    source: new FileSource(input, systemClock),
-    server: new TcpServer(),
-    clock: systemClock,
-    port: 0,
-    bindAddress: '127.0.0.1',
-    codec,
-    hostName: 'bench',
-    opusEncoderFactory: backend?.opusEncoderFactory,
-  });
-  await host.start();
+  const host = await startLoopbackHost(input, codec, { hostName: 'bench' });
   const discard: StreamSink = { kind: 'stream', description: 'discard', write: () => Promise.resolve(), close: () => Promise.resolve() };
   const latencies: number[] = [];
   const startedAt = performance.now();

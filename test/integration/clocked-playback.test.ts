@@ -3,14 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileSource } from '../../src/adapters/audio/file-source.js';
 import { NullSink } from '../../src/adapters/audio/null-sink.js';
 import { TcpConnector } from '../../src/adapters/net/tcp-connector.js';
-import { TcpServer } from '../../src/adapters/net/tcp-server.js';
 import { systemClock } from '../../src/adapters/system-clock.js';
-import { HostSession } from '../../src/app/host-session.js';
 import { ListenerSession } from '../../src/app/listener-session.js';
 import { writeTestWav } from '../support/audio-files.js';
+import { startLoopbackHost } from '../support/loopback-host.js';
 import { waitFor } from '../support/wait-for.js';
 
 describe('playback on a clocked sink', function () {
@@ -28,16 +26,7 @@ describe('playback on a clocked sink', function () {
   it('buffers to the target, plays the stream boosted but never past full scale, and knows its latency', async () => {
     const input = join(dir, 'tones.wav');
     writeTestWav(input, { seconds: 10, kind: 'tones' }); // peaks ≈ 0.43 of full scale
-    const host = new HostSession({
-      source: new FileSource(input, systemClock),
-      server: new TcpServer(),
-      clock: systemClock,
-      port: 0,
-      bindAddress: '127.0.0.1',
-      codec: 'pcm',
-      hostName: 'clocked',
-    });
-    await host.start();
+    const host = await startLoopbackHost(input, 'pcm', { hostName: 'clocked' });
     running.push(host);
     let peak = 0;
     let loudFrames = 0;

@@ -6,12 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileSource } from '../../src/adapters/audio/file-source.js';
 import { WavFileSink } from '../../src/adapters/audio/file-sink.js';
 import { TcpConnector } from '../../src/adapters/net/tcp-connector.js';
-import { TcpServer } from '../../src/adapters/net/tcp-server.js';
 import { systemClock } from '../../src/adapters/system-clock.js';
-import { HostSession, type HostEvent } from '../../src/app/host-session.js';
+import type { HostEvent } from '../../src/app/host-session.js';
 import { ListenerSession, type ListenerEvent } from '../../src/app/listener-session.js';
 import { Backoff } from '../../src/core/backoff.js';
 import type { CodecName } from '../../src/core/handshake.js';
@@ -19,6 +17,7 @@ import { encodeV1Packet } from '../../src/core/v1-packets.js';
 import { encodeJsonFrame, FrameType } from '../../src/core/v2-frames.js';
 import { loadAudioBackend } from '../../src/adapters/audio/audio-backend.js';
 import { findOffset, readWavS16, writeTestWav } from '../support/audio-files.js';
+import { startLoopbackHost } from '../support/loopback-host.js';
 import { waitFor } from '../support/wait-for.js';
 
 describe('streaming over TCP on 127.0.0.1', function () {
@@ -37,19 +36,8 @@ describe('streaming over TCP on 127.0.0.1', function () {
 
   async function startHost(input: string, codec: CodecName = 'pcm', port = 0) {
     const events: HostEvent[] = [];
-    const backend = await loadAudioBackend({ required: codec === 'opus' });
-    const host = new HostSession({
-      opusEncoderFactory: backend?.opusEncoderFactory,
-      source: new FileSource(input, systemClock),
-      server: new TcpServer(),
-      clock: systemClock,
-      port,
-      bindAddress: '127.0.0.1',
-      codec,
-      hostName: 'test host',
-    });
+    const host = await startLoopbackHost(input, codec, { port });
     host.on((event) => events.push(event));
-    await host.start();
     running.push(host);
     return { host, events, ended: () => events.some((e) => e.type === 'source-ended') };
   }

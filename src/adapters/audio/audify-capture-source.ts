@@ -15,11 +15,12 @@ import { BLOCK_FRAMES, CHANNELS, SAMPLE_RATE, framesToMs } from '../../core/audi
 import { AuraError, describeError } from '../../core/errors.js';
 import type { AudioSource, AudioSourceHandlers } from '../../ports/audio-source.js';
 import type { AudioDevice } from '../../ports/device-catalog.js';
-import { probeDevices, type BackendDevice } from './audify-device-catalog.js';
+import { pickDevice, probeDevices, type BackendDevice } from './audify-device-catalog.js';
 import {
   RTAUDIO_FIRST_ERROR_TYPE,
   RTAUDIO_FLOAT32,
   createRtAudio,
+  closeRtStream,
   noteThrownError,
   onStreamError,
   routeStreamError,
@@ -109,7 +110,7 @@ export class AudifyCaptureSource implements AudioSource {
     try {
       const rt = (this.options.createRtAudio ?? createRtAudio)();
       this.rt = rt;
-      const device = this.pickDevice(probeDevices(rt, this.options.platform ?? process.platform));
+      const device = pickDevice(probeDevices(rt, this.options.platform ?? process.platform), 'capture', this.options.device);
       this.opened = device;
       this.unsubscribe = onStreamError((type, message) => this.onBackendError(type, message));
       try {
@@ -147,18 +148,7 @@ export class AudifyCaptureSource implements AudioSource {
     return Promise.resolve();
   }
 
-  private pickDevice(devices: readonly BackendDevice[]): BackendDevice {
-    const captures = devices.filter((d) => d.kind === 'capture');
-    const wanted = this.options.device;
-    if (wanted !== undefined) {
-      const found = captures.find((d) => d.id === wanted.id) ?? captures.find((d) => d.name === wanted.name);
-      if (found) return found;
-      throw new AuraError('ERR_DEVICE_UNAVAILABLE', `capture device '${wanted.name}' is not present any more; run 'auralync devices' to list them`);
-    }
-    const chosen = captures.find((d) => d.isDefault) ?? captures[0];
-    if (chosen) return chosen;
-    throw new AuraError('ERR_DEVICE_UNAVAILABLE', "no system-audio capture device found; run 'auralync devices' to list them");
-  }
+
 
   /** audify's input callback, on the main thread. Must never throw (audify would end the process). */
   private onInput(pcm: Buffer): void {
@@ -235,15 +225,6 @@ export class AudifyCaptureSource implements AudioSource {
     const rt = this.rt;
     this.rt = undefined;
     if (!rt) return;
-    try {
-      if (rt.isStreamRunning()) rt.stop();
-    } catch (err) {
-      noteThrownError(err);
-    }
-    try {
-      if (rt.isStreamOpen()) rt.closeStream();
-    } catch (err) {
-      noteThrownError(err);
-    }
+    closeRtStream(rt);
   }
 }

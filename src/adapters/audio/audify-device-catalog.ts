@@ -130,3 +130,20 @@ export function resolveDevice<D extends AudioDevice>(devices: readonly D[], quer
   }
   throw new AuraError('ERR_DEVICE_UNAVAILABLE', `no ${kind} device '${query}'; run 'auralync devices' to list them`);
 }
+
+/**
+ * The backend device to open for `kind`: the one a user chose (matched again by id, then by name, since
+ * devices come and go), else the system default, else the first. Throws ERR_DEVICE_UNAVAILABLE when none is there.
+ */
+export function pickDevice(devices: readonly BackendDevice[], kind: AudioDevice['kind'], wanted: AudioDevice | undefined): BackendDevice {
+  const ofKind = devices.filter((d) => d.kind === kind);
+  if (wanted !== undefined) {
+    const found = ofKind.find((d) => d.id === wanted.id) ?? ofKind.find((d) => d.name === wanted.name);
+    if (found) return found;
+    throw new AuraError('ERR_DEVICE_UNAVAILABLE', `${kind} device '${wanted.name}' is not present any more; run 'auralync devices' to list them`);
+  }
+  const chosen = ofKind.find((d) => d.isDefault) ?? ofKind[0];
+  if (chosen) return chosen;
+  const what = kind === 'capture' ? 'system-audio capture' : 'output';
+  throw new AuraError('ERR_DEVICE_UNAVAILABLE', `no ${what} device found; run 'auralync devices' to list them`);
+}

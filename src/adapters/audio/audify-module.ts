@@ -255,3 +255,17 @@ export function useAudifyFrom(path: string): void {
     loadError = err as AuraError;
   }
 }
+
+/** Stops and closes an RtAudio stream if it is running/open; errors are noted, never thrown (audify's defect). */
+export function closeRtStream(rt: RtAudioInstance): void {
+  try {
+    if (rt.isStreamRunning()) rt.stop();
+  } catch (err) {
+    noteThrownError(err);
+  }
+  try {
+    if (rt.isStreamOpen()) rt.closeStream();
+  } catch (err) {
+    noteThrownError(err);
+  }
+}

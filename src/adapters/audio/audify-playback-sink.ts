@@ -19,11 +19,12 @@ import { CHANNELS, SAMPLE_RATE, framesToMs } from '../../core/audio-format.js';
 import { AuraError, describeError } from '../../core/errors.js';
 import type { ClockedSink } from '../../ports/audio-sink.js';
 import type { AudioDevice } from '../../ports/device-catalog.js';
-import { probeDevices, type BackendDevice } from './audify-device-catalog.js';
+import { pickDevice, probeDevices, type BackendDevice } from './audify-device-catalog.js';
 import {
   RTAUDIO_FIRST_ERROR_TYPE,
   RTAUDIO_FLOAT32,
   createRtAudio,
+  closeRtStream,
   noteThrownError,
   onStreamError,
   routeStreamError,
@@ -130,7 +131,7 @@ export class AudifyPlaybackSink implements ClockedSink {
     try {
       const rt = (this.options.createRtAudio ?? createRtAudio)();
       this.rt = rt;
-      const device = this.pickDevice(probeDevices(rt, this.options.platform ?? process.platform));
+      const device = pickDevice(probeDevices(rt, this.options.platform ?? process.platform), 'output', this.options.device);
       this.opened = device;
       this.unsubscribe = onStreamError((type, message) => this.onBackendError(type, message));
       try {
@@ -194,18 +195,7 @@ export class AudifyPlaybackSink implements ClockedSink {
     return Promise.resolve();
   }
 
-  private pickDevice(devices: readonly BackendDevice[]): BackendDevice {
-    const outputs = devices.filter((d) => d.kind === 'output');
-    const wanted = this.options.device;
-    if (wanted !== undefined) {
-      const found = outputs.find((d) => d.id === wanted.id) ?? outputs.find((d) => d.name === wanted.name);
-      if (found) return found;
-      throw new AuraError('ERR_DEVICE_UNAVAILABLE', `output device '${wanted.name}' is not present any more; run 'auralync devices' to list them`);
-    }
-    const chosen = outputs.find((d) => d.isDefault) ?? outputs[0];
-    if (chosen) return chosen;
-    throw new AuraError('ERR_DEVICE_UNAVAILABLE', "no output device found; run 'auralync devices' to list them");
-  }
+
 
   /** PulseAudio's server-side buffer [ms] when the backend reports no latency of its own. */
   private serverBufferMs(rt: RtAudioInstance): number {
@@ -277,16 +267,7 @@ export class AudifyPlaybackSink implements ClockedSink {
     } catch {
       // Nothing queued to drop.
     }
-    try {
-      if (rt.isStreamRunning()) rt.stop();
-    } catch (err) {
-      noteThrownError(err);
-    }
-    try {
-      if (rt.isStreamOpen()) rt.closeStream();
-    } catch (err) {
-      noteThrownError(err);
-    }
+    closeRtStream(rt);
   }
 }
 
