@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadAudioBackend } from '../src/adapters/audio/audio-backend.js';
+import { loadAudioBackend, opusDecoderFactory } from '../src/adapters/audio/audio-backend.js';
 import { TcpConnector } from '../src/adapters/net/tcp-connector.js';
 import { systemClock } from '../src/adapters/system-clock.js';
 import { ListenerSession } from '../src/app/listener-session.js';
@@ -35,7 +35,7 @@ async function measure(codec: CodecName, input: string): Promise<Record<string, 
     boost: 1,
     latencyMs: 60,
     name: 'bench',
-    opusDecoderFactory: backend?.opusDecoderFactory,
+    opusDecoderFactory: opusDecoderFactory(),
     onDelivered: (captureTimeMs) => {
       // Skip the first second: connection set-up and the read-ahead of the file source.
       if (performance.now() - startedAt > 1000) latencies.push(performance.now() - captureTimeMs);

@@ -7,7 +7,7 @@
 set -u
 group=${1:-app}
 app_packages=(cmake make g++ python3 libasound2-dev libpulse-dev)
-test_packages=(pulseaudio pulseaudio-utils libasound2-plugins sox iproute2 procps)
+test_packages=(pulseaudio pulseaudio-utils libasound2-plugins sox iproute2 procps g++-mingw-w64-x86-64 wine wine64)
 packages=("${app_packages[@]}")
 [ "$group" = test ] && packages+=("${test_packages[@]}")
 

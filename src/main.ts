@@ -12,15 +12,28 @@ import { TcpConnector } from './adapters/net/tcp-connector.js';
 import { TcpServer } from './adapters/net/tcp-server.js';
 import { systemClock } from './adapters/system-clock.js';
 import { StatusLine } from './adapters/terminal/status-line.js';
-import { parseCommand, USAGE, type HostCommand, type ListenCommand } from './app/cli-args.js';
+import { BonjourAdvertiser } from './adapters/discovery/bonjour-advertiser.js';
+import { BonjourBrowser } from './adapters/discovery/bonjour-browser.js';
+import { FileHostIdStore, newHostId } from './adapters/discovery/file-host-id-store.js';
+import { parseCommand, USAGE, type HostCommand, type HostsCommand, type ListenCommand } from './app/cli-args.js';
+import { HostAdvertising } from './app/host-advertising.js';
+import { describeAmbiguous, formatHostTable, HostFinder, hostsNamed, noHostsReason } from './app/host-finder.js';
 import { HostSession } from './app/host-session.js';
 import { ListenerSession } from './app/listener-session.js';
-import { describeError, isAuraError } from './core/errors.js';
+import { AuraError, describeError, isAuraError } from './core/errors.js';
+import type { DirectoryEvent } from './core/host-directory.js';
+import { isIpLiteral, shortHostId, type HostRecord } from './core/host-record.js';
+import { PROTOCOL_VERSION, type CodecName } from './core/handshake.js';
 import type { AudioSink } from './ports/audio-sink.js';
 import type { AudioSource } from './ports/audio-source.js';
-import { loadAudioBackend } from './adapters/audio/audio-backend.js';
+import { loadAudioBackend, opusDecoderFactory } from './adapters/audio/audio-backend.js';
+import { useAudifyFrom } from './adapters/audio/audify-module.js';
+import { useOpusScriptFrom } from './adapters/audio/opusscript-decoder.js';
+import { prepareSeaAssets } from './adapters/packaging/sea-assets.js';
 
 const debug = process.env.AURALYNC_DEBUG === '1';
+/** AURALYNC_DISCOVERY=off: no mDNS at all (hosts are not advertised; listen takes addresses and host names only). */
+const discoveryOff = process.env.AURALYNC_DISCOVERY === 'off';
 
 function version(): string {
   const require = createRequire(import.meta.url);
@@ -95,7 +108,20 @@ async function host(command: HostCommand, status: StatusLine): Promise<number> {
     }
   });
   await session.start();
-  status.log(`hosting '${command.name ?? hostname()}' on port ${session.port} (${command.codec}), capturing ${source.description}`);
+  const displayName = command.name ?? hostname();
+  status.log(`hosting '${displayName}' on port ${session.port} (${command.codec}), capturing ${source.description}`);
+  let advertising: HostAdvertising | undefined;
+  if (!discoveryOff) {
+    const codecs: CodecName[] = backend?.opusEncoderFactory === undefined ? ['pcm'] : command.codec === 'opus' ? ['opus', 'pcm'] : ['pcm', 'opus'];
+    advertising = new HostAdvertising({
+      advertiser: new BonjourAdvertiser(),
+      clock: systemClock,
+      session,
+      advert: { hostId: await loadHostId(status), displayName, port: session.port, codecs, protocolVersion: PROTOCOL_VERSION, listeners: 0, codeRequired: false },
+      log: (line) => status.log(line),
+    });
+    await advertising.start();
+  }
   let last = { at: performance.now(), bytes: 0 };
   const timer = setInterval(() => {
     const stats = session.stats();
@@ -108,10 +134,123 @@ async function host(command: HostCommand, status: StatusLine): Promise<number> {
   }, 500);
   const code = await runUntilStopped(async () => {
     clearInterval(timer);
+    // Goodbyes first, so browsers drop this host at once rather than after the expiry.
+    await advertising?.stop();
     await session.stop();
   }, done);
   status.finish();
   return code;
+}
+
+/** The stable host id; a temporary one (with a warning) when the config dir cannot be used. */
+async function loadHostId(status: StatusLine): Promise<string> {
+  try {
+    return await new FileHostIdStore().load();
+  } catch (err) {
+    status.log(`warning: ${describeError(err)}; using a temporary host id`);
+    return newHostId();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function makeFinder(onProblem: ((line: string) => void) | undefined): HostFinder {
+  return new HostFinder({ browser: new BonjourBrowser(), clock: systemClock, onProblem });
+}
+
+/** Plausible DNS host name (so 'auralync listen mybox' still works when no host has that display name). */
+function looksLikeHostname(text: string): boolean {
+  return /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i.test(text);
+}
+
+/** Finds the one host named `name` (exact, ignoring case); undefined when none answered. Throws when several share it. */
+async function findHostByName(name: string, lookMs: number, status: StatusLine): Promise<HostRecord | undefined> {
+  const finder = makeFinder((line) => status.log(`warning: ${line}`));
+  finder.start();
+  try {
+    await finder.waitFor((hosts) => hostsNamed(hosts, name).length > 0, lookMs);
+    // Answers to one query arrive together; a moment more catches a second host of the same name.
+    await sleep(300);
+    const matches = hostsNamed(finder.hosts(), name);
+    if (matches.length > 1) throw new AuraError('ERR_USAGE', describeAmbiguous(name, matches));
+    return matches[0];
+  } finally {
+    await finder.stop();
+  }
+}
+
+/** A listener's way back to a host it found by name: the host's id looked up afresh before each reconnect. */
+function followHost(host: HostRecord, status: StatusLine): () => Promise<{ host: string; port: number } | undefined> {
+  let last = { host: host.address, port: host.port };
+  return async () => {
+    const finder = makeFinder(undefined);
+    finder.start();
+    try {
+      const found = (await finder.waitFor((hosts) => hosts.some((h) => h.hostId === host.hostId), 1500)).find((h) => h.hostId === host.hostId);
+      if (found === undefined) return undefined;
+      if (found.address !== last.host || found.port !== last.port) status.log(`'${found.displayName}' is now at ${found.address}:${found.port}`);
+      last = { host: found.address, port: found.port };
+      return last;
+    } finally {
+      await finder.stop();
+    }
+  };
+}
+
+function describeHost(host: HostRecord): string {
+  const listeners = `${host.listeners} listener${host.listeners === 1 ? '' : 's'}`;
+  return `${host.displayName} (${shortHostId(host.hostId)}) at ${host.address}:${host.port}, ${host.codecs[0] ?? '-'}, ${listeners}`;
+}
+
+async function hosts(command: HostsCommand, status: StatusLine): Promise<number> {
+  if (discoveryOff) throw new AuraError('ERR_USAGE', 'discovery is turned off (AURALYNC_DISCOVERY=off)');
+  const live = command.watch && process.stdout.isTTY === true;
+  let drawn = 0;
+  const finder = makeFinder((line) => {
+    status.log(`warning: ${line}`);
+    drawn = 0; // the live table is redrawn below the warning, not over it
+  });
+  finder.start();
+  if (!command.watch) {
+    const found = await finder.waitFor(() => false, command.lookMs);
+    await finder.stop();
+    if (command.json) process.stdout.write(`${JSON.stringify(found, null, 2)}\n`);
+    else if (found.length > 0) process.stdout.write(`${formatHostTable(found).join('\n')}\n`);
+    if (found.length === 0) status.log(noHostsReason(command.lookMs));
+    return 0;
+  }
+  let hinted = false;
+  const redraw = () => {
+    const list = finder.hosts();
+    const lines = [`AuraLync hosts on this network (Ctrl-C to stop):`, ...(list.length > 0 ? formatHostTable(list) : ['  (none yet)'])];
+    if (list.length === 0 && hinted) lines.push(`  ${noHostsReason(command.lookMs)}`);
+    process.stdout.write(`${drawn > 0 ? `\x1b[${drawn}A` : ''}\x1b[J${lines.join('\n')}\n`);
+    // Long lines wrap: count terminal rows, not lines, so the next redraw starts at the top of this one.
+    const columns = Math.max(20, process.stdout.columns ?? 80);
+    drawn = lines.reduce((rows, line) => rows + Math.max(1, Math.ceil([...line].length / columns)), 0);
+  };
+  const onEvent = (event: DirectoryEvent) => {
+    if (live) return redraw();
+    const line =
+      event.type === 'up' ? `+ ${describeHost(event.host)}`
+      : event.type === 'changed' ? `~ ${describeHost(event.host)}`
+      : `- ${event.host.displayName} (${shortHostId(event.host.hostId)}) ${event.reason === 'goodbye' ? 'stopped' : 'stopped answering'}`;
+    process.stdout.write(`${line}\n`);
+  };
+  finder.on(onEvent);
+  if (live) redraw();
+  const hint = setTimeout(() => {
+    if (finder.hosts().length > 0) return;
+    hinted = true;
+    if (live) redraw();
+    else status.log(noHostsReason(command.lookMs));
+  }, command.lookMs);
+  return runUntilStopped(async () => {
+    clearTimeout(hint);
+    await finder.stop();
+  }, new Promise<number>(() => {}));
 }
 
 async function listen(command: ListenCommand, status: StatusLine): Promise<number> {
@@ -121,17 +260,32 @@ async function listen(command: ListenCommand, status: StatusLine): Promise<numbe
   if (command.output === '-') sink = new RawStreamSink(process.stdout);
   else if (command.output !== undefined) sink = await WavFileSink.create(command.output);
   else sink = await backend!.playbackSink(command.device);
+  let target = { host: command.host, port: command.port };
+  let resolveAddress: (() => Promise<{ host: string; port: number } | undefined>) | undefined;
+  const byName = !discoveryOff && !isIpLiteral(command.host) && command.host.toLowerCase() !== 'localhost';
+  if (byName) {
+    const found = await findHostByName(command.host, command.lookMs, status);
+    if (found !== undefined) {
+      status.log(`found '${found.displayName}' (${shortHostId(found.hostId)}) at ${found.address}:${found.port}`);
+      target = { host: found.address, port: found.port };
+      resolveAddress = followHost(found, status);
+    } else if (!looksLikeHostname(command.host)) {
+      throw new AuraError('ERR_HOST_UNREACHABLE', `no host named '${command.host}' found: ${noHostsReason(command.lookMs)}`);
+    }
+  }
   const session = new ListenerSession({
-    host: command.host,
-    port: command.port,
+    host: target.host,
+    port: target.port,
+    resolveAddress,
     connector: new TcpConnector(),
     sink,
     clock: systemClock,
     protocol: command.v1 ? 'v1' : 'v2',
     boost: command.boost,
     latencyMs: command.latencyMs,
+    adaptiveLatency: command.adaptiveLatency,
     name: command.name ?? hostname(),
-    opusDecoderFactory: backend?.opusDecoderFactory,
+    opusDecoderFactory: opusDecoderFactory(),
     failIfFirstConnectFails: true,
   });
   let resolveDone: (code: number) => void = () => {};
@@ -162,12 +316,20 @@ async function listen(command: ListenCommand, status: StatusLine): Promise<numbe
         break;
     }
   });
-  await session.start();
+  try {
+    await session.start();
+  } catch (err) {
+    if (byName && resolveAddress === undefined && isAuraError(err, 'ERR_HOST_UNREACHABLE') && /unknown host name/.test(err.message)) {
+      // Neither a display name over mDNS nor a DNS name: say why discovery may have failed.
+      throw new AuraError('ERR_HOST_UNREACHABLE', `no host named '${command.host}' found: ${noHostsReason(command.lookMs)}`);
+    }
+    throw err;
+  }
   const timer = setInterval(() => {
     const s = session.stats();
     const latency = s.latencyMs === undefined ? '' : ` · latency ${Math.round(s.latencyMs)} ms`;
     const buffer = toFile ? '' : ` · buffer ${Math.round(s.bufferedMs)}/${s.targetMs} ms`;
-    status.update(`${s.state} ${s.hostName ?? `${command.host}:${command.port}`}${buffer}${latency} · underruns ${s.underruns} · missing ${s.missingPackets}`);
+    status.update(`${s.state} ${s.hostName ?? `${target.host}:${target.port}`}${buffer}${latency} · underruns ${s.underruns} · missing ${s.missingPackets}${toFile ? '' : ` · drift ${Math.round(s.driftPpm)} ppm`}`);
   }, 500);
   const code = await runUntilStopped(async () => {
     clearInterval(timer);
@@ -194,6 +356,10 @@ async function devices(json: boolean): Promise<number> {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  // A packaged single binary carries its native addon inside: write it out (once) and load it from there.
+  const packaged = prepareSeaAssets();
+  if (packaged !== undefined) useAudifyFrom(packaged.audifyAddon);
+  if (packaged?.assets !== undefined) useOpusScriptFrom(packaged.assets.path('opusscript/index.js'));
   const status = new StatusLine(process.stderr);
   const command = parseCommand(argv);
   switch (command.kind) {
@@ -209,6 +375,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return host(command, status);
     case 'listen':
       return listen(command, status);
+    case 'hosts':
+      return hosts(command, status);
   }
 }
 

@@ -12,7 +12,8 @@ export type AuraErrorCode =
   | 'ERR_BAD_AUDIO_FILE'
   | 'ERR_PROTOCOL'
   | 'ERR_REJECTED'
-  | 'ERR_CLOSED';
+  | 'ERR_CLOSED'
+  | 'ERR_NO_TRAY';
 
 /** An expected failure: `code` is stable for scripts, `message` is one line for people. */
 export class AuraError extends Error {

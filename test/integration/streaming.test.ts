@@ -15,7 +15,7 @@ import { Backoff } from '../../src/core/backoff.js';
 import type { CodecName } from '../../src/core/handshake.js';
 import { encodeV1Packet } from '../../src/core/v1-packets.js';
 import { encodeJsonFrame, FrameType } from '../../src/core/v2-frames.js';
-import { loadAudioBackend } from '../../src/adapters/audio/audio-backend.js';
+import { opusDecoderFactory } from '../../src/adapters/audio/audio-backend.js';
 import { findOffset, readWavS16, writeTestWav } from '../support/audio-files.js';
 import { startLoopbackHost } from '../support/loopback-host.js';
 import { waitFor } from '../support/wait-for.js';
@@ -44,9 +44,8 @@ describe('streaming over TCP on 127.0.0.1', function () {
 
   async function startListener(port: number, output: string, protocol: 'v1' | 'v2' = 'v2') {
     const events: ListenerEvent[] = [];
-    const backend = await loadAudioBackend({ required: false });
     const listener = new ListenerSession({
-      opusDecoderFactory: backend?.opusDecoderFactory,
+      opusDecoderFactory: opusDecoderFactory(),
       host: '127.0.0.1',
       port,
       connector: new TcpConnector(),

@@ -7,7 +7,7 @@ import { AudifyCaptureSource } from './audify-capture-source.js';
 import { AudifyDeviceCatalog, resolveDevice } from './audify-device-catalog.js';
 import { loadAudify } from './audify-module.js';
 import { AudifyOpusEncoder } from './audify-opus-encoder.js';
-import { OpusscriptDecoder } from './opusscript-decoder.js';
+import { isOpusDecoderAvailable, OpusscriptDecoder } from './opusscript-decoder.js';
 import { AudifyPlaybackSink } from './audify-playback-sink.js';
 
 /** Everything audio that needs the native backend. */
@@ -20,8 +20,6 @@ export interface AudioBackend {
   playbackSink(deviceQuery: string | undefined): Promise<ClockedSink>;
   /** Makes an Opus encoder (48 kHz stereo, 20 ms packets). */
   readonly opusEncoderFactory: () => AudioEncoder;
-  /** Makes an Opus decoder. */
-  readonly opusDecoderFactory: () => AudioDecoder;
 }
 
 /**
@@ -43,6 +41,13 @@ export async function loadAudioBackend(options: { required: boolean }): Promise<
     captureSource: async (query) => new AudifyCaptureSource({ device: await pick(query, 'capture') }),
     playbackSink: async (query) => new AudifyPlaybackSink({ device: await pick(query, 'output') }),
     opusEncoderFactory: () => new AudifyOpusEncoder(),
-    opusDecoderFactory: () => new OpusscriptDecoder(),
   };
+}
+
+/**
+ * Makes Opus decoders when the decoder (opusscript, pure wasm: no audio device or native addon needed)
+ * loads here; undefined otherwise, so a listener offers hosts only PCM instead of failing on every packet.
+ */
+export function opusDecoderFactory(): (() => AudioDecoder) | undefined {
+  return isOpusDecoderAvailable() ? () => new OpusscriptDecoder() : undefined;
 }

@@ -18,14 +18,31 @@ type OpusScriptClass = new (rate: number, channels: number, application: number,
 
 const OPUS_APPLICATION_AUDIO = 2049;
 let opusScript: OpusScriptClass | undefined;
+let moduleId = 'opusscript';
+
+/** Loads opusscript from `path` (its index.js, extracted by a packaged binary) instead of the installed package. */
+export function useOpusScriptFrom(path: string): void {
+  moduleId = path;
+  opusScript = undefined;
+}
 
 function loadOpusScript(): OpusScriptClass {
   if (opusScript) return opusScript;
   try {
-    opusScript = createRequire(import.meta.url)('opusscript') as OpusScriptClass;
+    opusScript = createRequire(import.meta.url)(moduleId) as OpusScriptClass;
     return opusScript;
   } catch (err) {
     throw new AuraError('ERR_AUDIO_BACKEND', `the Opus decoder did not load (${describeError(err)}); ask the host for PCM (--codec pcm)`);
+  }
+}
+
+/** True when the Opus decoder loads here (never throws). A listener offers Opus to hosts only then. */
+export function isOpusDecoderAvailable(): boolean {
+  try {
+    loadOpusScript();
+    return true;
+  } catch {
+    return false;
   }
 }
 
