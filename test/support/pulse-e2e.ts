@@ -20,7 +20,7 @@ export interface E2eResult {
   readonly sentDb: number;
   /** The same, as it came out of al_out. */
   readonly receivedDb: number;
-  /** Power at 1 kHz over the larger of the powers at 900 and 1100 Hz, in the received tone. */
+  /** Power at 1 kHz over the larger of the powers at 900 and 1100 Hz in the received tone: median of ten 100 ms windows. */
   readonly toneToNeighbourRatio: number;
   /** Frames of the tone found in the received recording (48 000 = the whole measured second). */
   readonly receivedToneFrames: number;
@@ -37,10 +37,15 @@ export async function freePort(): Promise<number> {
 
 const levelDb = (power: number) => 10 * Math.log10(power / 0.125);
 
-/** Median level over ten 100 ms windows: one scheduling hiccup on a loaded machine must not decide it. */
+/** Median of `measure` over ten 100 ms windows: one scheduling hiccup on a loaded machine must not decide a figure. */
+function medianOfWindows(x: Float32Array, measure: (window: Float32Array) => number): number {
+  const values = Array.from({ length: 10 }, (_, i) => measure(x.subarray(i * 4800, (i + 1) * 4800)));
+  return values.sort((p, q) => p - q)[5] as number;
+}
+
+/** Median level of the 1 kHz tone over ten 100 ms windows [dB]. */
 function medianDb(x: Float32Array): number {
-  const levels = Array.from({ length: 10 }, (_, i) => levelDb(goertzelPower(x.subarray(i * 4800, (i + 1) * 4800), 1000)));
-  return levels.sort((p, q) => p - q)[5] as number;
+  return medianOfWindows(x, (window) => levelDb(goertzelPower(window, 1000)));
 }
 
 /**
@@ -85,7 +90,7 @@ export async function runPulseE2e(dir: string, codec: 'opus' | 'pcm', listenArgs
       delayMs: lag / 48,
       sentDb: medianDb(window(a, onset)),
       receivedDb: receivedTone.length === 48_000 ? medianDb(receivedTone) : -Infinity,
-      toneToNeighbourRatio: goertzelPower(receivedTone, 1000) / Math.max(goertzelPower(receivedTone, 900), goertzelPower(receivedTone, 1100), 1e-30),
+      toneToNeighbourRatio: medianOfWindows(receivedTone, (w) => goertzelPower(w, 1000) / Math.max(goertzelPower(w, 900), goertzelPower(w, 1100), 1e-30)),
       receivedToneFrames: receivedTone.length,
     };
   } finally {
