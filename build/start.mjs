@@ -1,5 +1,5 @@
 // `npm start`: on a fresh machine, installs what is missing (system packages, npm packages), builds,
-// then starts AuraLync. Arguments after `npm start --` go to the app; with none it starts hosting.
+// then starts AuraLync in the system tray. Arguments after `npm start --` go to the app (e.g. `-- host`).
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 
@@ -15,5 +15,5 @@ if (!installed || statSync('package-lock.json').mtimeMs > statSync('node_modules
 }
 run('npx', ['tsc', '-p', 'tsconfig.json']);
 const args = process.argv.slice(2);
-const app = spawnSync(process.execPath, ['out/src/main.js', ...(args.length > 0 ? args : ['host'])], { stdio: 'inherit' });
+const app = spawnSync(process.execPath, ['out/src/main.js', ...args], { stdio: 'inherit' });
 process.exit(app.status ?? 1);

@@ -29,7 +29,17 @@ import type { AudioSource } from './ports/audio-source.js';
 import { loadAudioBackend, opusDecoderFactory } from './adapters/audio/audio-backend.js';
 import { useAudifyFrom } from './adapters/audio/audify-module.js';
 import { useOpusScriptFrom } from './adapters/audio/opusscript-decoder.js';
-import { prepareSeaAssets } from './adapters/packaging/sea-assets.js';
+import { prepareSeaAssets, type PackagedRuntime } from './adapters/packaging/sea-assets.js';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { userCacheDir } from './adapters/packaging/cache-dir.js';
+import { userConfigDir } from './adapters/discovery/file-host-id-store.js';
+import { autostartFor } from './adapters/desktop/autostart-for-platform.js';
+import { NodeNotifierNotifier } from './adapters/desktop/node-notifier-notifier.js';
+import { Systray2Tray } from './adapters/desktop/systray2-tray.js';
+import { ConfSettingsStore } from './adapters/storage/conf-settings-store.js';
+import { TrayApp, type TrayAudio } from './app/tray-app.js';
 
 const debug = process.env.AURALYNC_DEBUG === '1';
 /** AURALYNC_DISCOVERY=off: no mDNS at all (hosts are not advertised; listen takes addresses and host names only). */
@@ -355,6 +365,64 @@ async function devices(json: boolean): Promise<number> {
   return 0;
 }
 
+/**
+ * The tray app (no arguments). Settings live in $AURALYNC_CONFIG_DIR (tests), else <config dir>/auralync.
+ * Test hook: AURALYNC_TEST_INPUT=<wav> makes "Start hosting" play that file instead of capturing.
+ */
+async function tray(hidden: boolean, packaged: PackagedRuntime | undefined): Promise<number> {
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const assets = packaged?.assets;
+  // Compiled layout: out/src/main.js, with assets/ at the repository root.
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const iconDir = assets !== undefined ? assets.path('assets/icons') : join(root, 'assets', 'icons');
+  const testInput = process.env.AURALYNC_TEST_INPUT || undefined;
+  const backend = await loadAudioBackend({ required: false });
+  const needBackend = async () => backend ?? ((await loadAudioBackend({ required: true })) as NonNullable<typeof backend>);
+  const audio: TrayAudio = {
+    catalog: backend?.catalog,
+    captureSource: async (id) => (testInput !== undefined ? new FileSource(testInput, systemClock) : (await needBackend()).captureSource(id ?? undefined)),
+    playbackSink: async (id) => (await needBackend()).playbackSink(id ?? undefined),
+    opusEncoderFactory: backend?.opusEncoderFactory,
+    opusDecoderFactory: opusDecoderFactory(),
+  };
+  // A packaged binary carries systray2's helper laid out as <dir>/systray2/<version>/<binary>.
+  const systrayDir = assets?.path('systray2');
+  const tray = new Systray2Tray({
+    iconDir,
+    copyDir: systrayDir ?? join(userCacheDir(), 'systray2'),
+    version: systrayDir === undefined ? undefined : readdirSync(systrayDir)[0],
+    log,
+  });
+  const app = new TrayApp({
+    tray,
+    notifier: new NodeNotifierNotifier({ iconDir, log }),
+    autostart: autostartFor({ launch: packaged !== undefined ? [process.execPath] : [process.execPath, fileURLToPath(import.meta.url)] }),
+    settingsStore: new ConfSettingsStore({ dir: process.env.AURALYNC_CONFIG_DIR || join(userConfigDir(), 'auralync') }),
+    clock: systemClock,
+    log,
+    computerName: hostname(),
+    audio,
+    server: () => new TcpServer(),
+    connector: () => new TcpConnector(),
+    discovery: discoveryOff
+      ? undefined
+      : {
+          finder: makeFinder((line) => log(`warning: ${line}`)),
+          advertiser: () => new BonjourAdvertiser(),
+          hostId: () => new FileHostIdStore().load().catch(() => newHostId()),
+        },
+    hidden,
+  });
+  await app.start();
+  return runUntilStopped(
+    () => app.stop(),
+    app.done.then(({ code, reason }) => {
+      if (code !== 0) log(`auralync: ${reason}`);
+      return code;
+    }),
+  );
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   // A packaged single binary carries its native addon inside: write it out (once) and load it from there.
   const packaged = prepareSeaAssets();
@@ -377,6 +445,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return listen(command, status);
     case 'hosts':
       return hosts(command, status);
+    case 'tray':
+      return tray(command.hidden, packaged);
   }
 }
 

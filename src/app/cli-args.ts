@@ -69,12 +69,17 @@ export type Command =
   | HostsCommand
   | { readonly kind: 'devices'; readonly json: boolean }
   | { readonly kind: 'help' }
-  | { readonly kind: 'version' };
+  | { readonly kind: 'version' }
+  /** No command: the tray app; `hidden` when started at login (--hidden). */
+  | { readonly kind: 'tray'; readonly hidden: boolean };
 
 /** Text of `auralync --help`. */
 export const USAGE = `AuraLync: watch together, listen apart. Share this computer's sound with listeners on the network.
 
 Usage:
+  auralync [--hidden]
+      Start in the system tray: host, listen, devices, boost and notifications from its menu.
+      --hidden starts quietly (as start at login does).
   auralync host [--port 50007] [--name NAME] [--device ID | --input FILE|-] [--codec opus|pcm]
       Capture system audio (default: what the default output device plays) and stream it.
       --input FILE plays a WAV file in real time; --input - reads WAV or raw s16le 48 kHz stereo from stdin.
@@ -130,7 +135,8 @@ export function parseHostAndPort(text: string): { host: string; port: number } {
 /** Parses argv (without node and script) into a Command. */
 export function parseCommand(argv: readonly string[]): Command {
   const [verb, ...rest] = argv;
-  if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') return { kind: 'help' };
+  if (verb === undefined || (verb === '--hidden' && rest.length === 0)) return { kind: 'tray', hidden: verb === '--hidden' };
+  if (verb === '--help' || verb === '-h' || verb === 'help') return { kind: 'help' };
   if (verb === '--version' || verb === '-v' || verb === 'version') return { kind: 'version' };
   let parsed: ReturnType<typeof parseArgs>;
   const options = {
