@@ -1,8 +1,31 @@
-/** `npm run bench`: runs every benchmark in turn and prints one JSON document of figures (never pass/fail). */
-import { runFanoutLoad } from './fanout-load.js';
-import { runPipelineLatency } from './pipeline-latency.js';
+/**
+ * `npm run bench`: runs every benchmark in turn and prints one JSON document of figures (never pass/fail).
+ * The discovery benchmark needs root (network namespaces); the packaged-start one needs `npm run package` first.
+ * One benchmark alone: node out/bench/<name>.js
+ */
+import { cpus } from 'node:os';
+import { runDiscoveryTimes } from './discovery-times.js';
+import { runDriftSkew } from './drift-skew.js';
 import { runE2ePulse } from './e2e-pulse.js';
+import { runFanoutLoad } from './fanout-load.js';
+import { runPackagedStart } from './packaged-start.js';
+import { runPipelineLatency } from './pipeline-latency.js';
 
-const results = [await runPipelineLatency(), await runFanoutLoad(), await runE2ePulse()];
-console.log(JSON.stringify({ machine: { cores: (await import('node:os')).cpus().length, node: process.version }, results }, null, 2));
+const benches: [string, () => Promise<Record<string, unknown>> | Record<string, unknown>][] = [
+  ['pipeline-latency', runPipelineLatency],
+  ['fanout-load', runFanoutLoad],
+  ['e2e-pulse', runE2ePulse],
+  ['drift-skew', runDriftSkew],
+  ['discovery-times', runDiscoveryTimes],
+  ['packaged-start', runPackagedStart],
+];
+const results = [];
+for (const [name, run] of benches) {
+  try {
+    results.push(await run());
+  } catch (err) {
+    results.push({ bench: name, skipped: (err as Error).message.split('\n')[0] });
+  }
+}
+console.log(JSON.stringify({ machine: { cores: cpus().length, node: process.version }, results }, null, 2));
 process.exit(0);
