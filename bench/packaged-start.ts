@@ -6,27 +6,18 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeTestWav } from '../test/support/audio-files.js';
 import { percentile, round } from './support/stats.js';
+import { freePort } from '../test/support/free-port.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dist = join(repo, 'dist');
 const mainJs = join(repo, 'out', 'src', 'main.js');
 
-function freePort(): Promise<number> {
-  const server = createServer();
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    }),
-  );
-}
 
 /** Milliseconds from spawn to the "hosting" line; the process is killed right after. */
 async function timeToHosting(command: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {

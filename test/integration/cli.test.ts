@@ -7,15 +7,8 @@ import { join } from 'node:path';
 import { findOffset, readWavS16, writeTestWav } from '../support/audio-files.js';
 import { runCli, spawnCli, waitForOutput } from '../support/cli.js';
 import { waitFor } from '../support/wait-for.js';
+import { freePort } from '../support/free-port.js';
 
-/** A port nothing listens on (bound, then released). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address !== null ? address.port : 0;
-}
 
 function oneLineError(result: { stderr: string }, pattern: RegExp): void {
   const lines = result.stderr.trim().split('\n');

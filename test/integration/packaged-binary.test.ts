@@ -7,13 +7,13 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findOffset, readWavS16, writeTestWav } from '../support/audio-files.js';
 import { startPulse, stopPulse, type PulseEnv } from '../support/pulse.js';
 import { waitFor } from '../support/wait-for.js';
+import { freePort } from '../support/free-port.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const dist = join(repo, 'dist');
@@ -45,15 +45,6 @@ function cleanEnv(dir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv
   return { ...env, ...extra };
 }
 
-function freePort(): Promise<number> {
-  const server = createServer();
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    }),
-  );
-}
 
 /** Collects a child's stderr; resolves when a line matches. */
 function waitForStderr(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {

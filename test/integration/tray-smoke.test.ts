@@ -8,7 +8,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,19 +15,13 @@ import { writeTestWav } from '../support/audio-files.js';
 import { spawnCli, waitForOutput } from '../support/cli.js';
 import { waitFor } from '../support/wait-for.js';
 import { menuTextRows, onPath, screenshot, startXSession, type XSession } from '../support/x-session.js';
+import { freePort } from '../support/free-port.js';
 
 const OUTPUT_DIR = fileURLToPath(new URL('../../../test-output/', import.meta.url));
 
 /** Visible top-level entries (separators aside) of the idle menu, top to bottom (see menu-model.ts). */
 const IDLE_ENTRIES = ['status', 'Start hosting', 'Listeners', 'Listen to', 'Stop listening', 'Output device', 'Capture device', 'Boost', 'Notifications', 'Start at login', 'Quit AuraLync'];
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address !== null ? address.port : 0;
-}
 
 function xdotool(env: NodeJS.ProcessEnv, args: string[]): string {
   const result = spawnSync('xdotool', args, { env, encoding: 'utf8', timeout: 10_000 });

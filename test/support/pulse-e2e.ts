@@ -5,12 +5,12 @@
  */
 import { execFile, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { encodeS16, wavHeader } from '../../src/core/wav-format.js';
 import { spawnCli, waitForOutput } from './cli.js';
 import { recordMonitor } from './monitor-recorder.js';
 import { delayFrames, goertzelPower, leftChannel, toneThenSweep } from './signals.js';
+import { freePort } from './free-port.js';
 
 /** What one run measured. */
 export interface E2eResult {
@@ -26,14 +26,6 @@ export interface E2eResult {
   readonly receivedToneFrames: number;
 }
 
-/** A port nothing listens on. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address !== null ? address.port : 0;
-}
 
 const levelDb = (power: number) => 10 * Math.log10(power / 0.125);
 
