@@ -1,0 +1,180 @@
+/**
+ * Seeded, repeatable fuzzing of everything that reads bytes from the network (issue 7): the v2 frame reader,
+ * the handshake parsers, audio bodies, the v1 packet reader, and a live HostSession whose well-behaved
+ * listener must hear every packet while hostile peers feed it mutated and random bytes.
+ */
+import assert from 'node:assert/strict';
+import { HostSession } from '../../src/app/host-session.js';
+import { isAuraError } from '../../src/core/errors.js';
+import { parseHello, parseReject, parseWelcome } from '../../src/core/handshake.js';
+import { encodeV1Packet, MAX_V1_PACKET_BYTES, V1PacketReader } from '../../src/core/v1-packets.js';
+import {
+  decodeAudioBody,
+  decodeJsonBody,
+  encodeAudioFrame,
+  encodeJsonFrame,
+  encodePing,
+  encodePong,
+  FRAME_HEADER_BYTES,
+  FrameReader,
+  FrameType,
+  MAX_AUDIO_BODY_BYTES,
+} from '../../src/core/v2-frames.js';
+import { FakeAudioSource } from '../fakes/fake-audio-source.js';
+import { FakeChannelServer } from '../fakes/fake-channel-server.js';
+import { ManualClock } from '../fakes/manual-clock.js';
+
+/** A small seeded PRNG (LCG): the same seed gives the same cases on every run and machine. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
+}
+
+const validV2 = [
+  encodeJsonFrame(FrameType.Hello, { protocol: 2, codecs: ['opus', 'pcm'], name: 'fuzz' }),
+  encodeJsonFrame(FrameType.Welcome, { protocol: 2, codec: 'pcm', sampleRate: 48000, channels: 2, packetFrames: 480, hostName: 'h' }),
+  encodeJsonFrame(FrameType.Reject, { code: 'full', reason: 'host is full' }),
+  encodeAudioFrame(7, 1234.5, Buffer.alloc(64, 3)),
+  encodePing(42),
+  encodePong(42, 43),
+  encodeJsonFrame(FrameType.Stats, { bufferedMs: 60, targetMs: 60, underruns: 0, missingPackets: 0 }),
+];
+
+/** One mutation of a valid stream: bit flips, truncation, splice, length edits, or pure garbage. */
+function mutate(random: () => number, valid: readonly Buffer[]): Buffer {
+  const pick = () => valid[Math.floor(random() * valid.length)] as Buffer;
+  const base = Buffer.concat([pick(), pick(), pick()]);
+  switch (Math.floor(random() * 6)) {
+    case 0: {
+      const out = Buffer.from(base);
+      for (let i = 0; i < 1 + random() * 8; i++) {
+        const at = Math.floor(random() * out.length);
+        out[at] = (out[at] as number) ^ (1 << Math.floor(random() * 8));
+      }
+      return out;
+    }
+    case 1:
+      return base.subarray(0, Math.floor(random() * base.length));
+    case 2: {
+      const cut = Math.floor(random() * base.length);
+      return Buffer.concat([base.subarray(0, cut), pick().subarray(Math.floor(random() * 8))]);
+    }
+    case 3: {
+      const out = Buffer.from(base);
+      out.writeUInt32BE(Math.floor(random() * 2 ** 32), 1); // the first frame's length field
+      return out;
+    }
+    case 4: {
+      const out = Buffer.from(base);
+      out[0] = Math.floor(random() * 256); // the first frame's type
+      return out;
+    }
+    default:
+      return Buffer.from(Array.from({ length: Math.floor(random() * 300) }, () => Math.floor(random() * 256)));
+  }
+}
+
+/** Feeds `bytes` to `push` in random chunks; returns false once the parser refused them (with an AuraError only). */
+function feedInChunks<T>(random: () => number, bytes: Buffer, push: (chunk: Buffer) => T[], onItem: (item: T) => void): void {
+  let at = 0;
+  while (at < bytes.length) {
+    const size = 1 + Math.floor(random() * 64);
+    for (const item of push(bytes.subarray(at, at + size))) onItem(item);
+    at += size;
+  }
+}
+
+function expectOnlyAuraErrors(run: () => void): void {
+  try {
+    run();
+  } catch (err) {
+    if (!isAuraError(err)) throw err;
+  }
+}
+
+describe('fuzzing the wire parsers (seeded)', function () {
+  this.timeout(120_000);
+
+  it('v2 frame reader and control/audio parsers: 60 000 mutated streams, only clean refusals, bounded buffering', () => {
+    const random = prng(20261123);
+    let frames = 0;
+    let refused = 0;
+    for (let n = 0; n < 60_000; n++) {
+      const reader = new FrameReader();
+      const bytes = mutate(random, validV2);
+      try {
+        feedInChunks(random, bytes, (chunk) => reader.push(chunk), (frame) => {
+          frames++;
+          assert.ok(reader.bufferedBytes <= FRAME_HEADER_BYTES + MAX_AUDIO_BODY_BYTES);
+          if (frame.type === FrameType.Audio) expectOnlyAuraErrors(() => decodeAudioBody(frame.body));
+          else if (frame.type !== FrameType.Ping && frame.type !== FrameType.Pong) {
+            expectOnlyAuraErrors(() => {
+              const body = decodeJsonBody(frame.body);
+              expectOnlyAuraErrors(() => parseHello(body));
+              expectOnlyAuraErrors(() => parseWelcome(body));
+              parseReject(body);
+            });
+          }
+        });
+      } catch (err) {
+        assert.ok(isAuraError(err, 'ERR_PROTOCOL'), `case ${n}: ${String(err)}`);
+        refused++;
+      }
+      assert.ok(reader.bufferedBytes <= FRAME_HEADER_BYTES + MAX_AUDIO_BODY_BYTES, `case ${n} buffered ${reader.bufferedBytes}`);
+    }
+    assert.ok(frames > 10_000 && refused > 10_000, `exercised both paths: ${frames} frames, ${refused} refusals`);
+  });
+
+  it('v1 packet reader: 20 000 mutated streams, only clean refusals, only finite samples, never a packet over the limit', () => {
+    const random = prng(44100);
+    const valid = [encodeV1Packet(new Float32Array(2048).fill(0.25)), encodeV1Packet(new Float32Array(16).fill(-0.5))];
+    let packets = 0;
+    for (let n = 0; n < 20_000; n++) {
+      const reader = new V1PacketReader();
+      try {
+        feedInChunks(random, mutate(random, valid), (chunk) => reader.push(chunk), (samples) => {
+          packets++;
+          assert.ok(samples.every((v) => Number.isFinite(v)));
+          assert.ok(samples.length * 4 <= MAX_V1_PACKET_BYTES);
+        });
+      } catch (err) {
+        assert.ok(isAuraError(err, 'ERR_PROTOCOL'), `case ${n}: ${String(err)}`);
+      }
+    }
+    assert.ok(packets > 1000, `exercised the accept path: ${packets} packets`);
+  });
+
+  it('a live host: 20 000 hostile peers send mutated handshakes and frames; the good listener misses nothing', async () => {
+    const clock = new ManualClock();
+    const source = new FakeAudioSource();
+    const server = new FakeChannelServer();
+    const host = new HostSession({ source, server, clock, port: 0, codec: 'pcm', hostName: 'fuzzed', maxListeners: 100_000 });
+    await host.start();
+    const good = server.connect();
+    const reader = new FrameReader();
+    const seqs: number[] = [];
+    good.onData((bytes) => {
+      for (const frame of reader.push(bytes)) if (frame.type === FrameType.Audio) seqs.push(decodeAudioBody(frame.body).seq);
+    });
+    good.write(encodeJsonFrame(FrameType.Hello, { protocol: 2, codecs: ['pcm'], name: 'good' }));
+    const random = prng(7);
+    const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+    let blocks = 0;
+    for (let n = 0; n < 20_000; n++) {
+      const hostile = server.connect();
+      feedInChunks(random, mutate(random, validV2), (chunk) => (hostile.write(chunk), []), () => {});
+      hostile.destroy();
+      if (n % 20 === 0) {
+        source.emit();
+        blocks++;
+        good.write(encodePing(n)); // the good listener stays alive
+        await flush();
+      }
+    }
+    await flush();
+    assert.deepEqual(seqs, Array.from({ length: blocks }, (_, i) => i), 'every packet, in order, no gap');
+    assert.equal(host.stats().listeners.filter((l) => l.name === 'good').length, 1);
+    assert.ok(host.stats().listeners.length <= 1, 'no hostile peer outlived its connection');
+    await host.stop();
+  });
+});
