@@ -1,20 +1,9 @@
 import assert from 'node:assert/strict';
 import { BoostLimiter } from '../../src/core/boost-limiter.js';
+import { prng } from '../support/prng.js';
 
 const RATE = 48_000;
 const CEILING = 0.989;
-
-/** Seeded PRNG (mulberry32) in [0, 1). */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Interleaved stereo sine, the same on both channels, starting at frame `from`. */
 function sine(hz: number, amplitude: number, frames: number, from = 0): Float32Array {

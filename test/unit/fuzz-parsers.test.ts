@@ -23,12 +23,7 @@ import {
 import { FakeAudioSource } from '../fakes/fake-audio-source.js';
 import { FakeChannelServer } from '../fakes/fake-channel-server.js';
 import { ManualClock } from '../fakes/manual-clock.js';
-
-/** A small seeded PRNG (LCG): the same seed gives the same cases on every run and machine. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
-}
+import { prng } from '../support/prng.js';
 
 const validV2 = [
   encodeJsonFrame(FrameType.Hello, { protocol: 2, codecs: ['opus', 'pcm'], name: 'fuzz' }),

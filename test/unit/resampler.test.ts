@@ -1,17 +1,6 @@
 import assert from 'node:assert/strict';
 import { Resampler } from '../../src/core/resampler.js';
-
-/** Seeded PRNG (mulberry32) in [0, 1), so every run sees the same "random" input. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../support/prng.js';
 
 /** Interleaved stereo sine: left at `amplitude`, right at half of it (so a channel mix-up shows). */
 function stereoSine(hz: number, rate: number, frames: number, amplitude: number): Float32Array {
