@@ -94,6 +94,8 @@ async function host(command: HostCommand, status: StatusLine): Promise<number> {
     codec: command.codec,
     hostName: command.name ?? hostname(),
     opusEncoderFactory: backend?.opusEncoderFactory,
+    maxListeners: command.maxListeners,
+    accessCode: command.accessCode,
   });
   let resolveDone: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => (resolveDone = resolve));
@@ -106,6 +108,9 @@ async function host(command: HostCommand, status: StatusLine): Promise<number> {
         break;
       case 'listener-left':
         status.log(`- ${event.name} left (${event.reason})`);
+        break;
+      case 'refused':
+        status.log(`refused ${event.address}: ${event.reason}`);
         break;
       case 'source-error':
         status.log(`error: capture failed: ${event.message}`);
@@ -120,6 +125,7 @@ async function host(command: HostCommand, status: StatusLine): Promise<number> {
   await session.start();
   const displayName = command.name ?? hostname();
   status.log(`hosting '${displayName}' on port ${session.port} (${command.codec}), capturing ${source.description}`);
+  if (command.accessCode !== undefined) status.log(`access code: ${command.accessCode} (listeners need it; audio is encrypted; v1 clients are refused)`);
   let advertising: HostAdvertising | undefined;
   if (!discoveryOff) {
     const codecs: CodecName[] = backend?.opusEncoderFactory === undefined ? ['pcm'] : command.codec === 'opus' ? ['opus', 'pcm'] : ['pcm', 'opus'];
@@ -127,7 +133,7 @@ async function host(command: HostCommand, status: StatusLine): Promise<number> {
       advertiser: new BonjourAdvertiser(),
       clock: systemClock,
       session,
-      advert: { hostId: await loadHostId(status), displayName, port: session.port, codecs, protocolVersion: PROTOCOL_VERSION, listeners: 0, codeRequired: false },
+      advert: { hostId: await loadHostId(status), displayName, port: session.port, codecs, protocolVersion: PROTOCOL_VERSION, listeners: 0, codeRequired: session.codeRequired },
       log: (line) => status.log(line),
     });
     await advertising.start();
@@ -297,6 +303,7 @@ async function listen(command: ListenCommand, status: StatusLine): Promise<numbe
     name: command.name ?? hostname(),
     opusDecoderFactory: opusDecoderFactory(),
     failIfFirstConnectFails: true,
+    accessCode: command.accessCode,
   });
   let resolveDone: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => (resolveDone = resolve));
@@ -429,7 +436,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (packaged !== undefined) useAudifyFrom(packaged.audifyAddon);
   if (packaged?.assets !== undefined) useOpusScriptFrom(packaged.assets.path('opusscript/index.js'));
   const status = new StatusLine(process.stderr);
-  const command = parseCommand(argv);
+  const command = parseCommand(argv, process.env);
   switch (command.kind) {
     case 'help':
       process.stdout.write(USAGE);

@@ -1,6 +1,7 @@
 /** The command line, parsed into one typed command. Bad input throws AuraError('ERR_USAGE') with one line. */
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORT } from '../core/audio-format.js';
+import { generateCode, normalizeCode } from '../core/access-code.js';
 import { AuraError } from '../core/errors.js';
 import type { CodecName } from '../core/handshake.js';
 
@@ -32,6 +33,10 @@ export interface HostCommand {
   readonly device: string | undefined;
   readonly input: string | undefined;
   readonly codec: CodecName;
+  /** Most listeners at once. */
+  readonly maxListeners: number;
+  /** Access code listeners must know (as given or generated), or undefined for an open host. */
+  readonly accessCode: string | undefined;
 }
 
 /** `auralync listen` */
@@ -50,6 +55,8 @@ export interface ListenCommand {
   readonly name: string | undefined;
   /** How long to look for a host given by display name [ms]. */
   readonly lookMs: number;
+  /** Access code for a host that requires one. */
+  readonly accessCode: string | undefined;
 }
 
 /** `auralync hosts` */
@@ -80,15 +87,18 @@ Usage:
   auralync [--hidden]
       Start in the system tray: host, listen, devices, boost and notifications from its menu.
       --hidden starts quietly (as start at login does).
-  auralync host [--port 50007] [--name NAME] [--device ID | --input FILE|-] [--codec opus|pcm]
+  auralync host [--port 50007] [--name NAME] [--device ID | --input FILE|-] [--codec opus|pcm] [--code CODE|auto] [--max-listeners N]
       Capture system audio (default: what the default output device plays) and stream it.
       --input FILE plays a WAV file in real time; --input - reads WAV or raw s16le 48 kHz stereo from stdin.
-  auralync listen HOST[:PORT]|NAME [--device ID | --output FILE|-] [--boost 1..10] [--latency auto|MS] [--max-latency MS] [--v1] [--timeout S]
+      --code lets in only listeners who know CODE (auto: make one up and show it); their audio is encrypted
+      and original v1 clients are refused. --max-listeners N (default 64) caps listeners at once.
+  auralync listen HOST[:PORT]|NAME [--device ID | --output FILE|-] [--boost 1..10] [--latency auto|MS] [--max-latency MS] [--v1] [--timeout S] [--code CODE]
       Play a host's stream. HOST is an address; NAME is a host's display name as 'auralync hosts' lists it
       (looked up for --timeout S, default ${DEFAULT_LOOK_SECONDS}, and followed if it comes back at another address).
       --output FILE writes a 16-bit WAV; --output - writes raw s16le to stdout.
       --latency fixes the jitter buffer target; by default (auto) it follows the network's jitter between
       ${MIN_ADAPTIVE_LATENCY_MS} ms and --max-latency (default ${DEFAULT_MAX_LATENCY_MS} ms). --v1 plays an original AuraLync v1 server.
+      --code CODE answers a host that requires an access code (or set AURALYNC_CODE, kept out of the process list).
   auralync hosts [--watch] [--timeout S] [--json]
       List hosts on the local network (mDNS): name, address, port, codec, listeners. Looks for --timeout S
       (default ${DEFAULT_LOOK_SECONDS}); --watch keeps the list live until Ctrl-C.
@@ -109,13 +119,25 @@ export function parsePort(text: string, what = 'port'): number {
   return port;
 }
 
-function parseNumber(text: string | undefined, name: string, min: number, max: number, fallback: number): number {
+function parseNumber(text: string | undefined, name: string, min: number, max: number, fallback: number, integer = false): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
-    throw usage(`--${name} must be a number from ${min} to ${max}, not '${text}'`);
+  if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    throw usage(`--${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, not '${text}'`);
   }
   return value;
+}
+
+/** --code CODE (checked: 4-128 letters or digits), or `auto` on a host for a generated one. */
+function parseCode(text: string | undefined, mayGenerate: boolean): string | undefined {
+  if (text === undefined || (text === '' && !mayGenerate)) return undefined;
+  if (mayGenerate && text === 'auto') return generateCode();
+  try {
+    normalizeCode(text);
+  } catch (err) {
+    throw usage(`--code: ${(err as Error).message}`);
+  }
+  return text;
 }
 
 /** Splits HOST[:PORT] (IPv6 as [addr]:port or bare addr). */
@@ -133,7 +155,7 @@ export function parseHostAndPort(text: string): { host: string; port: number } {
 }
 
 /** Parses argv (without node and script) into a Command. */
-export function parseCommand(argv: readonly string[]): Command {
+export function parseCommand(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): Command {
   const [verb, ...rest] = argv;
   if (verb === undefined || (verb === '--hidden' && rest.length === 0)) return { kind: 'tray', hidden: verb === '--hidden' };
   if (verb === '--help' || verb === '-h' || verb === 'help') return { kind: 'help' };
@@ -153,6 +175,8 @@ export function parseCommand(argv: readonly string[]): Command {
     json: { type: 'boolean' },
     watch: { type: 'boolean' },
     timeout: { type: 'string' },
+    code: { type: 'string' },
+    'max-listeners': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   } as const;
   try {
@@ -168,7 +192,7 @@ export function parseCommand(argv: readonly string[]): Command {
   };
   switch (verb) {
     case 'host': {
-      allowOnly(['port', 'name', 'device', 'input', 'codec']);
+      allowOnly(['port', 'name', 'device', 'input', 'codec', 'code', 'max-listeners']);
       if (parsed.positionals.length > 0) throw usage(`unexpected '${parsed.positionals[0]}'`);
       if (text('device') !== undefined && text('input') !== undefined) throw usage('use either --device or --input, not both');
       const codec = text('codec') ?? 'opus';
@@ -180,10 +204,13 @@ export function parseCommand(argv: readonly string[]): Command {
         device: text('device'),
         input: text('input'),
         codec,
+        maxListeners: parseNumber(text('max-listeners'), 'max-listeners', 1, 1000, 64, true),
+        accessCode: parseCode(text('code'), true),
       };
     }
     case 'listen': {
-      allowOnly(['port', 'device', 'output', 'boost', 'latency', 'max-latency', 'v1', 'name', 'timeout']);
+      allowOnly(['port', 'device', 'output', 'boost', 'latency', 'max-latency', 'v1', 'name', 'timeout', 'code']);
+      if (values.v1 === true && text('code') !== undefined) throw usage('an original v1 server has no access code: use either --v1 or --code');
       if (parsed.positionals.length !== 1) throw usage('listen needs exactly one HOST[:PORT]');
       if (text('device') !== undefined && text('output') !== undefined) throw usage('use either --device or --output, not both');
       const target = parseHostAndPort(parsed.positionals[0] as string);
@@ -198,6 +225,7 @@ export function parseCommand(argv: readonly string[]): Command {
         v1: values.v1 === true,
         name: text('name'),
         lookMs: parseNumber(text('timeout'), 'timeout', 0.2, 600, DEFAULT_LOOK_SECONDS) * 1000,
+        accessCode: parseCode(text('code') ?? env.AURALYNC_CODE, false),
       };
     }
     case 'hosts': {

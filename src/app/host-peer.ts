@@ -2,9 +2,10 @@
  * One connected listener, seen from the host: protocol detection (v2 hello, or silence → v1), the
  * handshake, a bounded send queue with one write in flight, and liveness.
  */
+import { freshNonce, hostProof, listenerProof, proofMatches, type KdfParams } from '../core/access-code.js';
 import { SAMPLE_RATE, CHANNELS } from '../core/audio-format.js';
 import { AuraError, describeError } from '../core/errors.js';
-import { negotiate, parseHello, PROTOCOL_VERSION, type CodecName, type Hello } from '../core/handshake.js';
+import { negotiate, parseAuth, parseHello, PROTOCOL_VERSION, type CodecName, type Hello } from '../core/handshake.js';
 import { SendQueue } from '../core/send-queue.js';
 import { decodeJsonBody, encodeJsonFrame, encodePong, FrameReader, FrameType, type Frame } from '../core/v2-frames.js';
 import { sanitizeListenerHealth, type ListenerHealth } from '../core/listener-health.js';
@@ -29,10 +30,29 @@ export interface PeerTimings {
 /** Defaults: v2 listeners ping every second, so 5 s of silence means dead (issue 2: gone within 5 s). */
 export const DEFAULT_PEER_TIMINGS: PeerTimings = { v1SniffMs: 500, handshakeMs: 5000, silenceMs: 4500, stallMs: 4500 };
 
+/** What a peer needs to challenge a listener for the host's access code. */
+export interface PeerAccess {
+  /** Salt of the code's key (this run of the host). */
+  readonly salt: Buffer;
+  /** scrypt parameters the key was derived with. */
+  readonly kdf: KdfParams;
+  /** The code's key. */
+  readonly key: Buffer;
+  /** How long this address must wait before its next guess is checked [ms]; 0 = check now. */
+  waitMs(address: string): number;
+  /** Counts a wrong code from this address. */
+  recordFailure(address: string): void;
+}
+
+/** The host session's answer when a peer is ready: admitted (with its stream's packet size and key salt), or refused. */
+export type AdmitAnswer = { ok: true; packetFrames: number; streamSalt?: Buffer } | { ok: false; code: string; reason: string };
+
 /** What the host session learns from a peer. */
 export interface HostPeerCallbacks {
   /** The peer finished its handshake and wants this format. Return false to refuse it. */
-  onReady(peer: HostPeer, format: PeerFormat): { ok: true; packetFrames: number } | { ok: false; code: string; reason: string };
+  onReady(peer: HostPeer, format: PeerFormat): AdmitAnswer;
+  /** The peer was refused (full, wrong code, v1 while a code is set, ...), just before it is closed. */
+  onRefused(peer: HostPeer, reason: string): void;
   /** The peer is gone (closed, failed, stalled, or removed); called once. */
   onClosed(peer: HostPeer, reason: string): void;
 }
@@ -65,13 +85,19 @@ export class HostPeer {
   private sawBytes = false;
   private closing = false;
   private closeReason = 'closed';
+  private readonly access: PeerAccess | undefined;
+  /** Set while a code challenge is outstanding. */
+  private challenge: { codec: CodecName; hostNonce: Buffer; listenerNonce: Buffer } | undefined;
+  /** Nonces of a passed challenge, for the host's proof in the Welcome. */
+  private passed: { hostNonce: Buffer; listenerNonce: Buffer } | undefined;
 
   constructor(
     readonly channel: ByteChannel,
     private readonly clock: Clock,
     private readonly callbacks: HostPeerCallbacks,
-    options: { hostCodec: CodecName; hostName: string; maxQueueFrames: number; timings?: PeerTimings },
+    options: { hostCodec: CodecName; hostName: string; maxQueueFrames: number; timings?: PeerTimings; access?: PeerAccess },
   ) {
+    this.access = options.access;
     const timings = options.timings ?? DEFAULT_PEER_TIMINGS;
     this.name = channel.remoteAddress;
     this.hostCodec = options.hostCodec;
@@ -188,14 +214,32 @@ export class HostPeer {
     }
   }
 
+  /** The peer's address without its port: what guesses and refusals are counted by. */
+  get address(): string {
+    const remote = this.channel.remoteAddress;
+    const colon = remote.lastIndexOf(':');
+    return colon > 0 ? remote.slice(0, colon) : remote;
+  }
+
   private onFrame(frame: Frame): void {
     if (this.format === undefined) {
+      if (this.challenge !== undefined) return this.onAnswer(frame, this.challenge);
       if (frame.type !== FrameType.Hello) throw new AuraError('ERR_PROTOCOL', 'first message was not a hello');
       const hello: Hello = parseHello(decodeJsonBody(frame.body));
       this.name = hello.name;
       const outcome = negotiate(hello, this.hostCodec);
       if ('reject' in outcome) return this.reject(outcome.reject.code, outcome.reject.reason);
-      this.becomeReady({ protocol: 'v2', codec: outcome.codec });
+      if (this.access === undefined) return this.becomeReady({ protocol: 'v2', codec: outcome.codec });
+      if (hello.nonce === undefined) return this.reject('code-required', 'this host requires an access code; this AuraLync is too old to send one');
+      if (this.refuseIfRateLimited()) return;
+      this.challenge = { codec: outcome.codec, hostNonce: freshNonce(), listenerNonce: hello.nonce };
+      this.sendControl(
+        encodeJsonFrame(FrameType.Challenge, {
+          salt: this.access.salt.toString('base64'),
+          nonce: this.challenge.hostNonce.toString('base64'),
+          kdf: this.access.kdf,
+        }),
+      );
       return;
     }
     switch (frame.type) {
@@ -213,18 +257,52 @@ export class HostPeer {
     }
   }
 
+  /** The listener's answer to the code challenge: a proof (checked, rate-limited) or a Bye (it has no code). */
+  private onAnswer(frame: Frame, challenge: { codec: CodecName; hostNonce: Buffer; listenerNonce: Buffer }): void {
+    const access = this.access as PeerAccess;
+    if (frame.type === FrameType.Bye) return this.close('left: has no access code');
+    if (frame.type !== FrameType.Auth) throw new AuraError('ERR_PROTOCOL', 'expected the answer to the access-code challenge');
+    const proof = parseAuth(decodeJsonBody(frame.body));
+    this.challenge = undefined;
+    if (this.refuseIfRateLimited()) return;
+    if (!proofMatches(listenerProof(access.key, challenge.hostNonce, challenge.listenerNonce), proof)) {
+      access.recordFailure(this.address);
+      return this.reject('bad-code', 'wrong access code');
+    }
+    this.passed = { hostNonce: challenge.hostNonce, listenerNonce: challenge.listenerNonce };
+    this.becomeReady({ protocol: 'v2', codec: challenge.codec });
+  }
+
+  /** Rejects the peer when its address (or everyone) has guessed wrong too often lately. */
+  private refuseIfRateLimited(): boolean {
+    const waitMs = this.access?.waitMs(this.address) ?? 0;
+    if (waitMs <= 0) return false;
+    this.reject('rate-limited', `too many wrong access codes; try again in ${Math.ceil(waitMs / 1000)} s`);
+    return true;
+  }
+
   private reject(code: string, reason: string): void {
+    this.callbacks.onRefused(this, reason);
     this.queue.push('control', encodeJsonFrame(FrameType.Reject, { code, reason }));
     this.closing = true;
     this.closeReason = `rejected: ${reason}`;
     this.pump();
   }
 
+  /** The Welcome's encryption part when the peer passed the code challenge. */
+  private encryptionFields(streamSalt: Buffer | undefined): { encryption?: object } {
+    if (this.access === undefined || this.passed === undefined) return {};
+    if (streamSalt === undefined) throw new AuraError('ERR_PROTOCOL', 'an access-code stream has no key salt');
+    const proof = hostProof(this.access.key, this.passed.hostNonce, this.passed.listenerNonce);
+    return { encryption: { cipher: 'aes-256-gcm', streamSalt: streamSalt.toString('base64'), hostProof: proof.toString('base64') } };
+  }
+
   private becomeReady(format: PeerFormat): void {
     const answer = this.callbacks.onReady(this, format);
     if (!answer.ok) {
       if (format.protocol === 'v2') return this.reject(answer.code, answer.reason);
-      return this.close(answer.reason);
+      this.callbacks.onRefused(this, answer.reason);
+      return this.close(`refused: ${answer.reason}`);
     }
     this.format = format;
     if (format.protocol === 'v2') {
@@ -236,6 +314,7 @@ export class HostPeer {
           channels: CHANNELS,
           packetFrames: answer.packetFrames,
           hostName: this.hostName,
+          ...this.encryptionFields(answer.streamSalt),
         }),
       );
     }

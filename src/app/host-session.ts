@@ -2,7 +2,9 @@
  * Host mode: capture → encode once per wire format → fan out to every listener, each with its own
  * bounded queue, so a slow listener only loses its own stale audio and never blocks capture or others.
  */
+import { deriveCodeKey, DEFAULT_KDF, freshNonce, streamKey } from '../core/access-code.js';
 import { BLOCK_FRAMES, framesToMs, type AudioBlock } from '../core/audio-format.js';
+import { AudioCipher } from '../core/audio-cipher.js';
 import { AuraError, describeError } from '../core/errors.js';
 import type { CodecName } from '../core/handshake.js';
 import { PcmEncoder } from '../core/pcm-codec.js';
@@ -10,7 +12,8 @@ import type { AudioEncoder } from '../ports/audio-codec.js';
 import type { AudioSource } from '../ports/audio-source.js';
 import type { Clock } from '../ports/clock.js';
 import type { ByteChannel, ChannelServer } from '../ports/transport.js';
-import { HostPeer, type PeerFormat, type PeerTimings } from './host-peer.js';
+import { GuessLimiter, type GuessLimits } from '../core/guess-limiter.js';
+import { HostPeer, type AdmitAnswer, type PeerAccess, type PeerFormat, type PeerTimings } from './host-peer.js';
 import { V1WireStream, V2WireStream, type WireStream } from './wire-stream.js';
 
 /** What a host reports as it runs. */
@@ -18,6 +21,8 @@ export type HostEvent =
   | { type: 'listening'; port: number }
   | { type: 'listener-joined'; name: string; address: string; format: PeerFormat }
   | { type: 'listener-left'; name: string; address: string; reason: string }
+  /** A connection refused before it became a listener (one event per address and reason a minute, so floods do not flood the log). */
+  | { type: 'refused'; address: string; reason: string }
   | { type: 'source-error'; message: string }
   | { type: 'source-ended' };
 
@@ -40,6 +45,12 @@ export interface HostOptions {
   readonly maxQueueMs?: number;
   /** Most listeners at once (more are refused with a clear reason). */
   readonly maxListeners?: number;
+  /** Most original-v1 clients at once, within maxListeners: an idle socket looks like one, so they get few slots. */
+  readonly maxV1Listeners?: number;
+  /** When set, listeners must prove they know this code, v1 clients are refused and audio is encrypted. */
+  readonly accessCode?: string;
+  /** Rate limit for wrong codes (tests). */
+  readonly guessLimits?: GuessLimits;
   /** Peer timing overrides (tests). */
   readonly timings?: PeerTimings;
 }
@@ -71,7 +82,7 @@ export interface HostStats {
 /** The host: owns the server, the source, the wire streams and the peers. */
 export class HostSession {
   private readonly peers = new Set<HostPeer>();
-  private readonly streams = new Map<string, { stream: WireStream; peers: Set<HostPeer> }>();
+  private readonly streams = new Map<string, { stream: WireStream; peers: Set<HostPeer>; salt?: Buffer }>();
   private readonly handlers = new Set<(event: HostEvent) => void>();
   private bytesOfGonePeers = 0;
   private droppedOfGonePeers = 0;
@@ -79,14 +90,25 @@ export class HostSession {
   private stopping: Promise<void> | undefined;
   private readonly maxQueueMs: number;
   private readonly maxListeners: number;
+  private readonly maxV1Listeners: number;
+  private readonly access: PeerAccess | undefined;
+  private readonly refusedLogged = new Map<string, number>();
   /** The port actually bound, after start(). */
   port = 0;
 
   constructor(private readonly options: HostOptions) {
     this.maxQueueMs = options.maxQueueMs ?? 200;
     this.maxListeners = options.maxListeners ?? 64;
+    this.maxV1Listeners = Math.min(options.maxV1Listeners ?? 8, this.maxListeners);
     if (!(this.maxQueueMs >= 20 && this.maxQueueMs <= 10_000)) throw new RangeError('maxQueueMs must be within 20..10000');
     if (!Number.isInteger(this.maxListeners) || this.maxListeners < 1) throw new RangeError('maxListeners must be ≥ 1');
+    if (!Number.isInteger(this.maxV1Listeners) || this.maxV1Listeners < 0) throw new RangeError('maxV1Listeners must be ≥ 0');
+    this.access = options.accessCode === undefined ? undefined : makeAccess(options.accessCode, options.clock, options.guessLimits);
+  }
+
+  /** True when listeners need the access code. */
+  get codeRequired(): boolean {
+    return this.access !== undefined;
   }
 
   /** Subscribes to host events; returns the unsubscribe function. */
@@ -167,6 +189,7 @@ export class HostSession {
       this.options.clock,
       {
         onReady: (p, format) => this.admit(p, format),
+        onRefused: (p, reason) => this.noteRefused(p, reason),
         onClosed: (p, reason) => this.forget(p, reason),
       },
       {
@@ -174,35 +197,59 @@ export class HostSession {
         hostName: this.options.hostName,
         maxQueueFrames: 1, // replaced in admit() once the packet size is known
         timings: this.options.timings,
+        access: this.access,
       },
     );
     this.peers.add(peer);
   }
 
-  private admit(peer: HostPeer, format: PeerFormat): { ok: true; packetFrames: number } | { ok: false; code: string; reason: string } {
-    const active = [...this.peers].filter((p) => p.format !== undefined).length;
-    if (active >= this.maxListeners) return { ok: false, code: 'full', reason: `host is full (${this.maxListeners} listeners)` };
+  private admit(peer: HostPeer, format: PeerFormat): AdmitAnswer {
+    const admitted = [...this.peers].filter((p) => p.format !== undefined);
+    const refuse = (code: string, reason: string): AdmitAnswer => ({ ok: false, code, reason });
+    if (admitted.length >= this.maxListeners) return refuse('full', `host is full (${this.maxListeners} listeners)`);
+    if (format.protocol === 'v1') {
+      if (this.access !== undefined) return refuse('code-required', 'an access code is set and original v1 clients cannot prove they know it');
+      const v1Count = admitted.filter((p) => p.format?.protocol === 'v1').length;
+      if (v1Count >= this.maxV1Listeners) return refuse('full', `no room for another v1 client (${this.maxV1Listeners} at most)`);
+    }
     const key = format.protocol === 'v1' ? 'v1' : format.codec;
     let entry = this.streams.get(key);
     if (entry === undefined) {
-      entry = { stream: this.makeStream(format), peers: new Set() };
+      entry = this.makeStream(format);
       this.streams.set(key, entry);
     }
     entry.peers.add(peer);
     const packetMs = framesToMs(entry.stream.packetFrames, format.protocol === 'v1' ? 44_100 : 48_000);
     peer.setMaxQueueFrames(Math.max(2, Math.ceil(this.maxQueueMs / packetMs)));
     this.emit({ type: 'listener-joined', name: peer.name, address: peer.channel.remoteAddress, format });
-    return { ok: true, packetFrames: entry.stream.packetFrames };
+    return { ok: true, packetFrames: entry.stream.packetFrames, streamSalt: entry.salt };
   }
 
-  private makeStream(format: PeerFormat): WireStream {
-    if (format.protocol === 'v1') return new V1WireStream();
+  /** Reports a refused connection, at most once a minute per address and reason. */
+  private noteRefused(peer: HostPeer, reason: string): void {
+    const address = peer.address;
+    const key = `${address} ${reason}`;
+    const now = this.options.clock.now();
+    for (const [known, at] of this.refusedLogged) if (now - at > 60_000) this.refusedLogged.delete(known);
+    if (this.refusedLogged.has(key) || this.refusedLogged.size >= 1000) return; // a flood from many addresses stays bounded
+    this.refusedLogged.set(key, now);
+    this.emit({ type: 'refused', address, reason });
+  }
+
+  /** A new wire stream for `format`: encrypted, under a key of its own, when an access code is set. */
+  private makeStream(format: PeerFormat): { stream: WireStream; peers: Set<HostPeer>; salt?: Buffer } {
+    if (format.protocol === 'v1') return { stream: new V1WireStream(), peers: new Set() };
+    let encoder: AudioEncoder;
     if (format.codec === 'opus') {
       const factory = this.options.opusEncoderFactory;
       if (factory === undefined) throw new AuraError('ERR_AUDIO_BACKEND', 'Opus is not available on this host');
-      return new V2WireStream(factory());
+      encoder = factory();
+    } else {
+      encoder = new PcmEncoder();
     }
-    return new V2WireStream(new PcmEncoder());
+    if (this.access === undefined) return { stream: new V2WireStream(encoder), peers: new Set() };
+    const salt = freshNonce();
+    return { stream: new V2WireStream(encoder, new AudioCipher(streamKey(this.access.key, salt))), peers: new Set(), salt };
   }
 
   private forget(peer: HostPeer, reason: string): void {
@@ -230,6 +277,20 @@ export class HostSession {
       for (const frame of frames) for (const peer of targets) peer.sendAudio(frame);
     }
   }
+}
+
+/** The code's key (scrypt, once per start) and a shared guess limiter, as the peers need them. */
+function makeAccess(code: string, clock: Clock, limits: GuessLimits | undefined): PeerAccess {
+  const salt = freshNonce();
+  const key = deriveCodeKey(code, salt, DEFAULT_KDF);
+  const limiter = new GuessLimiter(limits);
+  return {
+    salt,
+    kdf: DEFAULT_KDF,
+    key,
+    waitMs: (address) => limiter.waitMs(address, clock.now()),
+    recordFailure: (address) => limiter.recordFailure(address, clock.now()),
+  };
 }
 
 function describeFormat(format: PeerFormat | undefined): string {

@@ -5,16 +5,18 @@
 import { CHANNELS, SAMPLE_RATE, V1_SAMPLE_RATE, framesOf } from '../core/audio-format.js';
 import { Backoff } from '../core/backoff.js';
 import { BoostLimiter } from '../core/boost-limiter.js';
-import { AuraError, describeError } from '../core/errors.js';
-import { ALL_CODECS, parseReject, parseWelcome, PROTOCOL_VERSION, type CodecName, type Welcome } from '../core/handshake.js';
+import type { AudioCipher } from '../core/audio-cipher.js';
+import { AuraError, describeError, isAuraError } from '../core/errors.js';
+import { ALL_CODECS, parseChallenge, parseReject, parseWelcome, PROTOCOL_VERSION, type CodecName, type Welcome } from '../core/handshake.js';
 import { JitterBuffer } from '../core/jitter-buffer.js';
 import { JitterEstimator } from '../core/jitter-estimator.js';
+import { ListenerAccess } from '../core/listener-access.js';
 import type { ListenerHealth } from '../core/listener-health.js';
 import { PcmDecoder } from '../core/pcm-codec.js';
 import { RateMatchedPlayout } from '../core/rate-matched-playout.js';
 import { Resampler } from '../core/resampler.js';
 import { V1PacketReader } from '../core/v1-packets.js';
-import { decodeAudioBody, decodeJsonBody, encodeJsonFrame, encodePing, FrameReader, FrameType, type Frame } from '../core/v2-frames.js';
+import { AUDIO_HEADER_BYTES, decodeAudioBody, decodeJsonBody, encodeJsonFrame, encodePing, FrameReader, FrameType, type Frame } from '../core/v2-frames.js';
 import type { AudioDecoder } from '../ports/audio-codec.js';
 import type { AudioSink } from '../ports/audio-sink.js';
 import type { Clock } from '../ports/clock.js';
@@ -24,7 +26,8 @@ import type { ByteChannel, ChannelConnector } from '../ports/transport.js';
 export type ListenerEvent =
   | { type: 'connecting'; address: string }
   | { type: 'connected'; hostName: string; codec: string }
-  | { type: 'rejected'; reason: string }
+  /** The host refused (`code`: 'full', 'bad-code', 'code-required', 'rate-limited', ...). */
+  | { type: 'rejected'; reason: string; code: string }
   | { type: 'stream-lost'; reason: string }
   | { type: 'reconnecting'; inMs: number; why: string }
   | { type: 'sink-error'; message: string };
@@ -46,6 +49,8 @@ export interface ListenerOptions {
   readonly adaptiveLatency?: { readonly minMs: number; readonly maxMs: number };
   /** Listener display name sent to the host. */
   readonly name: string;
+  /** Access code to prove to a host that requires one. */
+  readonly accessCode?: string;
   /** Makes an Opus decoder (audify); absent → only PCM is offered. */
   readonly opusDecoderFactory?: () => AudioDecoder;
   /** Connect timeout [ms]. */
@@ -96,6 +101,8 @@ export class ListenerSession {
   private readonly backoff: Backoff;
   private channel: ByteChannel | undefined;
   private decoder: AudioDecoder | undefined;
+  private access: ListenerAccess | undefined;
+  private cipher: AudioCipher | undefined;
   private welcome: Welcome | undefined;
   private stopped = false;
   private stopping: Promise<void> | undefined;
@@ -267,6 +274,7 @@ export class ListenerSession {
       this.estimator?.reset();
       this.welcome = undefined;
       this.decoder = undefined;
+      this.cipher = undefined;
       this.nextSeq = undefined;
       this.clockOffsetMs = undefined;
       this.bestRttMs = Infinity;
@@ -338,7 +346,9 @@ export class ListenerSession {
   private runV2(channel: ByteChannel, finish: (reason: string) => void): void {
     const reader = new FrameReader();
     const codecs: CodecName[] = ALL_CODECS.filter((codec) => codec !== 'opus' || this.options.opusDecoderFactory !== undefined);
-    channel.write(encodeJsonFrame(FrameType.Hello, { protocol: PROTOCOL_VERSION, codecs, name: this.options.name }));
+    this.access = new ListenerAccess(this.options.accessCode);
+    const nonce = this.access.nonce.toString('base64');
+    channel.write(encodeJsonFrame(FrameType.Hello, { protocol: PROTOCOL_VERSION, codecs, name: this.options.name, nonce }));
     channel.onData((bytes) => {
       this.lastHeardMs = this.options.clock.now();
       let frames: Frame[];
@@ -358,11 +368,14 @@ export class ListenerSession {
     if (this.welcome === undefined) {
       if (frame.type === FrameType.Reject) {
         const reject = parseReject(decodeJsonBody(frame.body));
-        this.emit({ type: 'rejected', reason: reject.reason });
+        this.emit({ type: 'rejected', reason: reject.reason, code: reject.code });
         return finish(`rejected: ${reject.reason}`);
       }
+      if (frame.type === FrameType.Challenge) return this.answerChallenge(channel, frame, finish);
       if (frame.type !== FrameType.Welcome) throw new AuraError('ERR_PROTOCOL', 'host did not answer with a welcome');
-      this.welcome = parseWelcome(decodeJsonBody(frame.body));
+      const welcome = parseWelcome(decodeJsonBody(frame.body));
+      this.cipher = this.access?.cipherFor(welcome);
+      this.welcome = welcome;
       this.decoder = this.welcome.codec === 'opus' && this.options.opusDecoderFactory ? this.options.opusDecoderFactory() : new PcmDecoder();
       this.state = 'buffering';
       this.backoff.reset();
@@ -374,7 +387,8 @@ export class ListenerSession {
     switch (frame.type) {
       case FrameType.Audio: {
         const packet = decodeAudioBody(frame.body);
-        const samples = (this.decoder as AudioDecoder).decode(packet.payload);
+        const payload = this.cipher === undefined ? packet.payload : this.cipher.open(frame.body.subarray(0, AUDIO_HEADER_BYTES), packet.payload);
+        const samples = (this.decoder as AudioDecoder).decode(payload);
         this.bytesReceived += packet.payload.length;
         this.deliver(packet.seq, packet.captureTimeMs, samples);
         return;
@@ -396,6 +410,21 @@ export class ListenerSession {
       default:
         throw new AuraError('ERR_PROTOCOL', `unexpected message 0x${frame.type.toString(16)} from the host`);
     }
+  }
+
+  /** Answers the host's access-code challenge, or, without a code, says so and leaves. */
+  private answerChallenge(channel: ByteChannel, frame: Frame, finish: (reason: string) => void): void {
+    const challenge = parseChallenge(decodeJsonBody(frame.body));
+    let proof: Buffer;
+    try {
+      proof = (this.access as ListenerAccess).answer(challenge);
+    } catch (err) {
+      if (!isAuraError(err, 'ERR_REJECTED')) throw err;
+      channel.write(encodeJsonFrame(FrameType.Bye, { reason: 'no access code' }));
+      this.emit({ type: 'rejected', reason: err.message, code: 'code-required' });
+      return finish(err.message);
+    }
+    channel.write(encodeJsonFrame(FrameType.Auth, { proof: proof.toString('base64') }));
   }
 
   private sendPing(channel: ByteChannel): void {

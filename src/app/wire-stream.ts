@@ -4,7 +4,8 @@
  */
 import { CHANNELS, SAMPLE_RATE, V1_PACKET_FRAMES, V1_SAMPLE_RATE, type AudioBlock } from '../core/audio-format.js';
 import { encodeV1Packet } from '../core/v1-packets.js';
-import { encodeAudioFrame } from '../core/v2-frames.js';
+import type { AudioCipher } from '../core/audio-cipher.js';
+import { encodeAudioFrame, encodeAudioHeader } from '../core/v2-frames.js';
 import { Packetizer } from '../core/packetizer.js';
 import { Resampler } from '../core/resampler.js';
 import type { AudioEncoder } from '../ports/audio-codec.js';
@@ -17,12 +18,15 @@ export interface WireStream {
   push(block: AudioBlock): Buffer[];
 }
 
-/** v2 audio frames from an AudioEncoder (Opus or PCM), numbered from 0. */
+/** v2 audio frames from an AudioEncoder (Opus or PCM), numbered from 0; payloads sealed when a cipher is given. */
 export class V2WireStream implements WireStream {
   private readonly packetizer: Packetizer;
   private seq = 0;
 
-  constructor(private readonly encoder: AudioEncoder) {
+  constructor(
+    private readonly encoder: AudioEncoder,
+    private readonly cipher?: AudioCipher,
+  ) {
     this.packetizer = new Packetizer(encoder.packetFrames);
   }
 
@@ -32,7 +36,9 @@ export class V2WireStream implements WireStream {
 
   push(block: AudioBlock): Buffer[] {
     return this.packetizer.push(block).map((packet) => {
-      const frame = encodeAudioFrame(this.seq, packet.captureTimeMs, this.encoder.encode(packet.samples));
+      const encoded = this.encoder.encode(packet.samples);
+      const payload = this.cipher === undefined ? encoded : this.cipher.seal(encodeAudioHeader(this.seq, packet.captureTimeMs), encoded);
+      const frame = encodeAudioFrame(this.seq, packet.captureTimeMs, payload);
       this.seq = (this.seq + 1) >>> 0;
       return frame;
     });

@@ -1,4 +1,5 @@
 /** The v2 handshake: Hello (listener → host), then Welcome or Reject (host → listener). */
+import { checkKdfParams, decodeBytesField, NONCE_BYTES, type KdfParams } from './access-code.js';
 import { CHANNELS, SAMPLE_RATE } from './audio-format.js';
 import { AuraError } from './errors.js';
 
@@ -18,6 +19,26 @@ export interface Hello {
   readonly codecs: readonly CodecName[];
   /** Listener's display name (shown on the host), ≤ 64 chars. */
   readonly name: string;
+  /** Listener's fresh nonce for an access-code challenge (16 bytes); absent from builds before access codes. */
+  readonly nonce?: Buffer;
+}
+
+/** The host's challenge when it requires an access code. */
+export interface Challenge {
+  /** Salt of the code's key, fixed for this run of the host (16 bytes). */
+  readonly salt: Buffer;
+  /** Host's fresh nonce for this connection (16 bytes). */
+  readonly nonce: Buffer;
+  /** scrypt parameters of the code's key. */
+  readonly kdf: KdfParams;
+}
+
+/** How the audio of an access-code session is encrypted (part of the Welcome). */
+export interface WelcomeEncryption {
+  /** Salt of this stream's AES-256-GCM key (16 bytes). */
+  readonly streamSalt: Buffer;
+  /** HMAC proving the host knows the code (32 bytes). */
+  readonly hostProof: Buffer;
 }
 
 /** The host's acceptance: the stream's format. */
@@ -33,6 +54,8 @@ export interface Welcome {
   readonly packetFrames: number;
   /** Host's display name. */
   readonly hostName: string;
+  /** Present when the audio is encrypted (the host requires an access code). */
+  readonly encryption?: WelcomeEncryption;
 }
 
 /** Why a host refused a listener. */
@@ -64,7 +87,22 @@ export function parseHello(value: Record<string, unknown>): Hello {
   if (!Array.isArray(value.codecs) || value.codecs.length > 16) {
     throw new AuraError('ERR_PROTOCOL', 'hello without a codec list');
   }
-  return { protocol: value.protocol, codecs: value.codecs.filter(isCodec), name: cleanName(value.name, 'listener') };
+  const nonce = value.nonce === undefined ? undefined : decodeBytesField(value.nonce, NONCE_BYTES, 'hello nonce');
+  return { protocol: value.protocol, codecs: value.codecs.filter(isCodec), name: cleanName(value.name, 'listener'), nonce };
+}
+
+/** Validates a parsed Challenge body; throws ERR_PROTOCOL when malformed. */
+export function parseChallenge(value: Record<string, unknown>): Challenge {
+  return {
+    salt: decodeBytesField(value.salt, NONCE_BYTES, 'challenge salt'),
+    nonce: decodeBytesField(value.nonce, NONCE_BYTES, 'challenge nonce'),
+    kdf: checkKdfParams(value.kdf),
+  };
+}
+
+/** Validates a parsed Auth body: the listener's 32-byte proof. */
+export function parseAuth(value: Record<string, unknown>): Buffer {
+  return decodeBytesField(value.proof, 32, 'proof');
 }
 
 /** Validates a parsed Welcome body; throws ERR_PROTOCOL when the stream is not one this build can play. */
@@ -78,7 +116,13 @@ export function parseWelcome(value: Record<string, unknown>): Welcome {
   if (typeof packetFrames !== 'number' || !Number.isInteger(packetFrames) || packetFrames < 1 || packetFrames > 4096) {
     throw new AuraError('ERR_PROTOCOL', 'host sent a bad packet size');
   }
-  return { protocol, codec, sampleRate, channels, packetFrames, hostName: cleanName(value.hostName, 'host') };
+  let encryption: WelcomeEncryption | undefined;
+  if (value.encryption !== undefined) {
+    const fields = (typeof value.encryption === 'object' && value.encryption !== null ? value.encryption : {}) as Record<string, unknown>;
+    if (fields.cipher !== 'aes-256-gcm') throw new AuraError('ERR_PROTOCOL', `host encrypts with an unknown cipher ${String(fields.cipher)}`);
+    encryption = { streamSalt: decodeBytesField(fields.streamSalt, NONCE_BYTES, 'stream salt'), hostProof: decodeBytesField(fields.hostProof, 32, 'host proof') };
+  }
+  return { protocol, codec, sampleRate, channels, packetFrames, hostName: cleanName(value.hostName, 'host'), encryption };
 }
 
 /** Validates a parsed Reject body (always yields something printable). */

@@ -15,6 +15,10 @@ export const FrameType = {
   Reject: 0x03,
   /** either way: JSON Bye (reason); the sender then closes. */
   Bye: 0x04,
+  /** host → listener, when an access code is set: JSON Challenge (salt, nonce, kdf). */
+  Challenge: 0x05,
+  /** listener → host, answering a Challenge: JSON Auth (proof). */
+  Auth: 0x06,
   /** host → listener: seq u32, capture time f64 [ms, host clock], codec payload. */
   Audio: 0x10,
   /** listener → host: keep-alive with the listener's clock [ms, f64]. */
@@ -42,6 +46,8 @@ const BODY_LIMITS: ReadonlyMap<number, { min: number; max: number }> = new Map([
   [FrameType.Welcome, { min: 2, max: MAX_CONTROL_BODY_BYTES }],
   [FrameType.Reject, { min: 2, max: MAX_CONTROL_BODY_BYTES }],
   [FrameType.Bye, { min: 2, max: MAX_CONTROL_BODY_BYTES }],
+  [FrameType.Challenge, { min: 2, max: MAX_CONTROL_BODY_BYTES }],
+  [FrameType.Auth, { min: 2, max: MAX_CONTROL_BODY_BYTES }],
   [FrameType.Audio, { min: AUDIO_HEADER_BYTES + 1, max: MAX_AUDIO_BODY_BYTES }],
   [FrameType.Ping, { min: 8, max: 8 }],
   [FrameType.Pong, { min: 16, max: 16 }],
@@ -81,6 +87,14 @@ export function encodeAudioFrame(seq: number, captureTimeMs: number, payload: Ui
   out.writeDoubleBE(captureTimeMs, 9);
   out.set(payload, FRAME_HEADER_BYTES + AUDIO_HEADER_BYTES);
   return out;
+}
+
+/** The 12-byte header of an audio body (seq u32 + capture time f64): what an encrypted stream uses as its nonce. */
+export function encodeAudioHeader(seq: number, captureTimeMs: number): Buffer {
+  const header = Buffer.allocUnsafe(AUDIO_HEADER_BYTES);
+  header.writeUInt32BE(seq >>> 0, 0);
+  header.writeDoubleBE(captureTimeMs, 4);
+  return header;
 }
 
 /** The parts of an audio frame's body. */

@@ -4,7 +4,23 @@ import { isAuraError } from '../../src/core/errors.js';
 
 describe('command line', () => {
   it('parses host with defaults', () => {
-    assert.deepEqual(parseCommand(['host']), { kind: 'host', port: 50007, name: undefined, device: undefined, input: undefined, codec: 'opus' });
+    assert.deepEqual(parseCommand(['host']), {
+      kind: 'host', port: 50007, name: undefined, device: undefined, input: undefined, codec: 'opus', maxListeners: 64, accessCode: undefined,
+    });
+  });
+
+  it('parses access codes and the listener cap, and refuses bad ones in one line', () => {
+    const host = parseCommand(['host', '--code', 'auto', '--max-listeners', '5']);
+    assert.ok(host.kind === 'host');
+    assert.match(host.accessCode ?? '', /^[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    assert.equal(host.maxListeners, 5);
+    const listen = parseCommand(['listen', 'h', '--code', 'open-sesame']);
+    assert.ok(listen.kind === 'listen' && listen.accessCode === 'open-sesame');
+    const fromEnv = parseCommand(['listen', 'h'], { AURALYNC_CODE: 'k7qx-m2pd' });
+    assert.ok(fromEnv.kind === 'listen' && fromEnv.accessCode === 'k7qx-m2pd');
+    for (const argv of [['host', '--code', 'ab'], ['host', '--max-listeners', '0'], ['host', '--max-listeners', '2.5'], ['listen', 'h', '--code', 'x'], ['listen', 'h', '--v1', '--code', 'open-sesame']]) {
+      assert.throws(() => parseCommand(argv), (err: Error) => isAuraError(err, 'ERR_USAGE') && !err.message.includes('\n'), argv.join(' '));
+    }
   });
 
   it('parses listen with host:port, boost and latency', () => {

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { HostSession, type HostEvent } from '../../src/app/host-session.js';
 import { DEFAULT_PEER_TIMINGS } from '../../src/app/host-peer.js';
-import { decodeAudioBody, decodeJsonBody, encodeJsonFrame, encodePing, FrameReader, FrameType, type Frame } from '../../src/core/v2-frames.js';
+import { parseChallenge, parseWelcome } from '../../src/core/handshake.js';
+import { ListenerAccess } from '../../src/core/listener-access.js';
+import type { GuessLimits } from '../../src/core/guess-limiter.js';
+import { AUDIO_HEADER_BYTES, decodeAudioBody, decodeJsonBody, encodeJsonFrame, encodePing, FrameReader, FrameType, type Frame } from '../../src/core/v2-frames.js';
 import { V1PacketReader } from '../../src/core/v1-packets.js';
 import { FakeAudioSource } from '../fakes/fake-audio-source.js';
 import { FakeChannelServer } from '../fakes/fake-channel-server.js';
@@ -10,7 +13,7 @@ import type { MemoryChannel } from '../fakes/memory-channel.js';
 
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-async function makeHost(options: { maxListeners?: number } = {}) {
+async function makeHost(options: { maxListeners?: number; maxV1Listeners?: number; accessCode?: string; guessLimits?: GuessLimits } = {}) {
   const clock = new ManualClock();
   const source = new FakeAudioSource();
   const server = new FakeChannelServer();
@@ -31,6 +34,36 @@ function v2Client(channel: MemoryChannel, name = 'ann') {
     frames,
     audioSeqs: () => frames.filter((f) => f.type === FrameType.Audio).map((f) => decodeAudioBody(f.body).seq),
   };
+}
+
+/** A v2 client that answers the access-code challenge with `code` and decrypts the audio it gets. */
+function codeClient(channel: MemoryChannel, code: string | undefined, name = 'cody') {
+  const reader = new FrameReader();
+  const frames: Frame[] = [];
+  const access = new ListenerAccess(code);
+  const plain: Buffer[] = [];
+  let cipher: ReturnType<ListenerAccess['cipherFor']>;
+  channel.onData((bytes) => {
+    for (const frame of reader.push(bytes)) {
+      frames.push(frame);
+      if (frame.type === FrameType.Challenge && code !== undefined) {
+        const proof = access.answer(parseChallenge(decodeJsonBody(frame.body)));
+        channel.write(encodeJsonFrame(FrameType.Auth, { proof: proof.toString('base64') }));
+      }
+      if (frame.type === FrameType.Welcome) cipher = access.cipherFor(parseWelcome(decodeJsonBody(frame.body)));
+      if (frame.type === FrameType.Audio) {
+        const packet = decodeAudioBody(frame.body);
+        plain.push(cipher ? cipher.open(frame.body.subarray(0, AUDIO_HEADER_BYTES), packet.payload) : packet.payload);
+      }
+    }
+  });
+  channel.write(encodeJsonFrame(FrameType.Hello, { protocol: 2, codecs: ['pcm'], name, nonce: access.nonce.toString('base64') }));
+  const types = () => frames.map((f) => f.type);
+  const rejectCode = () => {
+    const reject = frames.find((f) => f.type === FrameType.Reject);
+    return reject === undefined ? undefined : String(decodeJsonBody(reject.body).code);
+  };
+  return { frames, plain, types, rejectCode, audioFrames: () => frames.filter((f) => f.type === FrameType.Audio) };
 }
 
 describe('host session', () => {
@@ -134,5 +167,96 @@ describe('host session', () => {
     assert.equal(source.stopped, true);
     assert.equal(server.closed, true);
     assert.ok(client.frames.some((f) => f.type === FrameType.Bye));
+  });
+
+  describe('with an access code', () => {
+    const CODE = 'K7QX-M2PD';
+
+    it('challenges, admits a listener that knows the code, and encrypts its audio', async () => {
+      const { source, server, events } = await makeHost({ accessCode: CODE });
+      const client = codeClient(server.connect(), 'k7qx m2pd');
+      await flush();
+      assert.deepEqual(client.types().slice(0, 2), [FrameType.Challenge, FrameType.Welcome]);
+      for (let i = 0; i < 3; i++) source.emit();
+      await flush();
+      assert.equal(client.plain.length, 3);
+      for (const [i, frame] of client.audioFrames().entries()) {
+        const sealed = decodeAudioBody(frame.body).payload;
+        assert.equal(sealed.length, (client.plain[i] as Buffer).length + 16, 'payload + GCM tag');
+        assert.ok(!sealed.subarray(0, 64).equals((client.plain[i] as Buffer).subarray(0, 64)), 'the wire does not carry the PCM');
+      }
+      assert.ok(events.some((e) => e.type === 'listener-joined' && e.name === 'cody'));
+    });
+
+    it('rejects a wrong code with a reason and sends it no audio', async () => {
+      const { source, server, events } = await makeHost({ accessCode: CODE });
+      const channel = server.connect();
+      const client = codeClient(channel, 'K7QX-M2PE');
+      await flush();
+      for (let i = 0; i < 3; i++) source.emit();
+      await flush();
+      assert.equal(client.rejectCode(), 'bad-code');
+      assert.equal(client.audioFrames().length, 0);
+      assert.equal(channel.closed, true);
+      assert.ok(events.some((e) => e.type === 'refused' && /wrong access code/.test(e.reason)));
+      assert.ok(!events.some((e) => e.type === 'listener-joined'));
+    });
+
+    it('rejects a listener too old to know codes (no nonce), and never sends a v1 client a byte', async () => {
+      const { source, server, clock, events } = await makeHost({ accessCode: CODE });
+      const old = v2Client(server.connect(), 'old');
+      const v1 = server.connect();
+      const v1Bytes: Buffer[] = [];
+      v1.onData((bytes) => v1Bytes.push(bytes));
+      await flush();
+      clock.advance(DEFAULT_PEER_TIMINGS.v1SniffMs + 1);
+      for (let i = 0; i < 10; i++) source.emit();
+      await flush();
+      assert.equal(old.frames[0]?.type, FrameType.Reject);
+      assert.equal(decodeJsonBody((old.frames[0] as Frame).body).code, 'code-required');
+      assert.equal(old.audioSeqs().length, 0);
+      assert.equal(v1Bytes.length, 0);
+      assert.equal(v1.closed, true);
+      assert.ok(events.some((e) => e.type === 'refused' && /v1 clients cannot prove/.test(e.reason)), JSON.stringify(events));
+    });
+
+    it('rate-limits guesses: after too many wrong codes even the right one waits', async () => {
+      const { server, clock } = await makeHost({ accessCode: CODE, guessLimits: { perAddress: 3, total: 10, windowMs: 60_000 } });
+      for (let i = 0; i < 3; i++) {
+        const wrong = codeClient(server.connect(), `WRONG-${i}00`);
+        await flush();
+        assert.equal(wrong.rejectCode(), 'bad-code');
+      }
+      const blocked = codeClient(server.connect(), CODE);
+      await flush();
+      assert.equal(blocked.rejectCode(), 'rate-limited');
+      assert.ok(!blocked.types().includes(FrameType.Challenge), 'a blocked address is not even challenged');
+      clock.advance(60_001);
+      const later = codeClient(server.connect(), CODE);
+      await flush();
+      assert.ok(later.types().includes(FrameType.Welcome), 'let in once the window has passed');
+    });
+
+    it('checks the limit again at the answer, so parallel challenges cannot multiply guesses', async () => {
+      const { server } = await makeHost({ accessCode: CODE, guessLimits: { perAddress: 2, total: 10, windowMs: 60_000 } });
+      const channels = Array.from({ length: 6 }, () => server.connect());
+      const clients = channels.map((channel, i) => codeClient(channel, `WRONG-${i}00`));
+      await flush();
+      const codes = clients.map((c) => c.rejectCode());
+      assert.equal(codes.filter((c) => c === 'bad-code').length, 2, codes.join(','));
+      assert.equal(codes.filter((c) => c === 'rate-limited').length, 4, codes.join(','));
+    });
+  });
+
+  it('gives original v1 clients (and idle sockets, which look the same) only a few of the slots', async () => {
+    const { server, clock, host } = await makeHost({ maxListeners: 4, maxV1Listeners: 2 });
+    const idle = Array.from({ length: 5 }, () => server.connect());
+    clock.advance(DEFAULT_PEER_TIMINGS.v1SniffMs + 1);
+    await flush();
+    assert.equal(idle.filter((c) => !c.closed).length, 2, 'two v1 slots, the other idle sockets are closed');
+    const late = [v2Client(server.connect(), 'a'), v2Client(server.connect(), 'b')];
+    await flush();
+    for (const client of late) assert.equal(client.frames[0]?.type, FrameType.Welcome);
+    assert.equal(host.stats().listeners.length, 4);
   });
 });
