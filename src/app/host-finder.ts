@@ -156,9 +156,10 @@ export function formatHostTable(hosts: readonly HostRecord[]): string[] {
     String(h.port),
     h.codecs[0] ?? '-',
     String(h.listeners),
+    h.codeRequired ? 'yes' : 'no',
     shortHostId(h.hostId),
   ]);
-  const header = ['NAME', 'ADDRESS', 'PORT', 'CODEC', 'LISTENERS', 'ID'];
+  const header = ['NAME', 'ADDRESS', 'PORT', 'CODEC', 'LISTENERS', 'CODE', 'ID'];
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => [...(row[i] as string)].length)));
   const line = (cells: string[]) =>
     cells

@@ -1,7 +1,7 @@
 /** The command line as a user meets it: real processes, real sockets on 127.0.0.1, real files. */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findOffset, readWavS16, writeTestWav } from '../support/audio-files.js';
@@ -90,6 +90,54 @@ describe('auralync command line', function () {
       victim.kill('SIGKILL');
       await waitForOutput(host, /- Bob left/, 5_000);
       assert.ok(Date.now() - killedAt <= 5_000);
+    } finally {
+      host.kill('SIGKILL');
+    }
+  });
+
+  it('with an access code: no code or a wrong one is refused in one line with no audio, v1 is refused and logged, the right code plays bit-exact', async () => {
+    const port = await freePort();
+    const input = join(dir, 'in.wav');
+    const original = writeTestWav(input, { seconds: 20, kind: 'noise' });
+    const host = spawnCli(['host', '--input', input, '--codec', 'pcm', '--port', String(port), '--name', 'Den', '--code', 'auto']);
+    let hostOutput = '';
+    host.stderr?.on('data', (bytes: Buffer) => (hostOutput += bytes.toString()));
+    try {
+      const shown = await waitForOutput(host, /access code: [0-9A-Z]{4}-[0-9A-Z]{4}/, 10_000);
+      const code = shown.slice('access code: '.length);
+      const listen = (name: string, extra: string[], env: NodeJS.ProcessEnv = {}) =>
+        runCli(['listen', `127.0.0.1:${port}`, '--output', join(dir, `${name}.wav`), '--name', name, ...extra], 15_000, env);
+
+      const none = await listen('none', []);
+      assert.equal(none.code, 1);
+      oneLineError(none, /^error: the host refused: this host requires an access code \(give it with --code\)$/);
+      const wrong = await listen('wrong', ['--code', 'ZZZZ-ZZZZ']);
+      assert.equal(wrong.code, 1);
+      oneLineError(wrong, /^error: the host refused: wrong access code$/);
+      for (const name of ['none', 'wrong']) assert.equal(statSync(join(dir, `${name}.wav`)).size, 44, `${name}: a WAV header and no audio`);
+
+      const v1Bytes = await new Promise<number>((resolve) => {
+        let received = 0;
+        const socket = connect({ host: '127.0.0.1', port });
+        socket.on('data', (bytes) => (received += bytes.length));
+        socket.on('error', () => {});
+        socket.on('close', () => resolve(received));
+        setTimeout(() => socket.destroy(), 5000);
+      });
+      assert.equal(v1Bytes, 0, 'an original v1 client gets nothing');
+      await waitFor(() => /refused .*: an access code is set and original v1 clients cannot prove they know it/.test(hostOutput), 5000, 'the host to say why');
+      assert.match(hostOutput, /refused .*: wrong access code/);
+
+      const output = join(dir, 'right.wav');
+      const listener = spawnCli(['listen', `127.0.0.1:${port}`, '--output', output, '--name', 'Ann'], { AURALYNC_CODE: code.toLowerCase() });
+      await waitForOutput(host, /\+ Ann joined/, 10_000);
+      await waitFor(() => statSync(output).size > 48_000 * 4, 10_000, 'a second of audio in the file');
+      listener.kill('SIGINT');
+      await new Promise((resolve) => listener.on('close', resolve));
+      const out = readWavS16(output);
+      const offset = findOffset(original, out.samples);
+      assert.ok(offset >= 0 && out.samples.length >= 48_000 * 2, 'output is a run of the input');
+      assert.deepEqual(out.samples, original.subarray(offset, offset + out.samples.length), 'decrypted bit-exact');
     } finally {
       host.kill('SIGKILL');
     }

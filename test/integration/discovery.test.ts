@@ -68,27 +68,31 @@ describe('discovery over mDNS (network namespaces)', function () {
   const hostArgs = (name: string, extra: string[] = []) => ['host', '--input', wav, '--codec', 'pcm', '--name', name, ...extra];
   const config = (who: string) => ({ XDG_CONFIG_HOME: join(dir, `config-${who}`) });
 
-  it('finds a host on another machine, plays it by name, drops it when killed and follows it to a new address', async () => {
+  it('finds a host (with an access code) on another machine, plays it by name, drops it when killed and follows it to a new address', async () => {
     const { a, b, addressA, deviceA } = lab.addPair('host', 'lsn');
     const output = join(dir, 'pair-out.wav');
-    let host = lab.spawnCli(a, hostArgs('Test room'), config('pair'));
+    const withCode = ['--code', 'K7QX-M2PD'];
+    let host = lab.spawnCli(a, hostArgs('Test room', withCode), config('pair'));
     let hostLog = new OutputLog(host);
     await hostLog.waitFor(/advertised as 'Test room \([0-9a-f]{4}\)'/, 10_000);
 
     const listing = await runIn(lab, b, ['hosts', '--json', '--timeout', '1.5']);
     assert.equal(listing.code, 0, listing.stderr);
-    const hosts = JSON.parse(listing.stdout) as { displayName: string; address: string; port: number; codecs: string[]; listeners: number; hostId: string }[];
+    const hosts = JSON.parse(listing.stdout) as { displayName: string; address: string; port: number; codecs: string[]; listeners: number; hostId: string; codeRequired: boolean }[];
     assert.equal(hosts.length, 1, listing.stdout);
     // pcm first (its --codec); opus follows only where the Opus addon is installed.
-    assert.deepEqual([hosts[0]?.displayName, hosts[0]?.address, hosts[0]?.port, hosts[0]?.codecs[0], hosts[0]?.listeners], ['Test room', addressA, 50007, 'pcm', 0]);
+    assert.deepEqual(
+      [hosts[0]?.displayName, hosts[0]?.address, hosts[0]?.port, hosts[0]?.codecs[0], hosts[0]?.listeners, hosts[0]?.codeRequired],
+      ['Test room', addressA, 50007, 'pcm', 0, true],
+    );
     const table = await runIn(lab, b, ['hosts', '--timeout', '1']);
-    assert.match(table.stdout, /^NAME\s+ADDRESS\s+PORT\s+CODEC\s+LISTENERS\s+ID\nTest room\s+10\.213\.\d+\.1\s+50007\s+pcm\s+0\s+[0-9a-f]{4}$/);
+    assert.match(table.stdout, /^NAME\s+ADDRESS\s+PORT\s+CODEC\s+LISTENERS\s+CODE\s+ID\nTest room\s+10\.213\.\d+\.1\s+50007\s+pcm\s+0\s+yes\s+[0-9a-f]{4}$/);
 
     const watch = lab.spawnCli(b, ['hosts', '--watch']);
     const watchLog = new OutputLog(watch);
     await watchLog.waitFor(/^\+ Test room \([0-9a-f]{4}\) at 10\.213\.\d+\.1:50007, pcm, 0 listeners$/, 5000);
 
-    const listener = lab.spawnCli(b, ['listen', 'test ROOM', '--output', output, '--name', 'Ann']);
+    const listener = lab.spawnCli(b, ['listen', 'test ROOM', '--output', output, '--name', 'Ann', '--code', 'k7qx m2pd']);
     const listenerLog = new OutputLog(listener);
     await hostLog.waitFor(/\+ Ann joined from .*10\.213\.\d+\.2/, 10_000);
     await waitFor(() => fileSize(output) > 48_000 * 2 * 2, 10_000, 'a second of audio in the file');
@@ -105,7 +109,7 @@ describe('discovery over mDNS (network namespaces)', function () {
     const newAddress = lab.address(3);
     lab.moveAddress(a, deviceA, addressA, newAddress);
     const sizeBefore = fileSize(output);
-    host = lab.spawnCli(a, hostArgs('Test room'), config('pair'));
+    host = lab.spawnCli(a, hostArgs('Test room', withCode), config('pair'));
     hostLog = new OutputLog(host);
     const back = await hostLog.waitFor(/^hosting 'Test room'/, 10_000);
     const listed = await watchLog.waitFor(new RegExp(`^\\+ Test room \\([0-9a-f]{4}\\) at ${newAddress.replace(/\./g, '\\.')}:50007`), 5000, killedAt);
@@ -200,7 +204,7 @@ describe('discovery over mDNS (network namespaces)', function () {
     await new OutputLog(rogue).waitFor(/rogue ready/, 5000);
       const result = await runIn(lab, ns, ['hosts', '--timeout', '5']);
       assert.equal(result.code, 0, result.stderr);
-      assert.match(result.stdout, /^NAME.*\nGood host\s+127\.0\.0\.1\s+50007\s+pcm\s+0\s+[0-9a-f]{4}$/);
+      assert.match(result.stdout, /^NAME.*\nGood host\s+127\.0\.0\.1\s+50007\s+pcm\s+0\s+no\s+[0-9a-f]{4}$/);
       const warnings = result.stderr.split('\n').filter((line) => line.startsWith('warning:'));
       for (const [name, reason] of [['Bad port \\(0000\\)', 'bad port 0'], ['No TXT \\(0001\\)', 'no TXT record'], ['Garbage TXT \\(0002\\)', 'id']]) {
         const matching = warnings.filter((line) => new RegExp(`'${name}'.*${reason}`).test(line));

@@ -10,7 +10,7 @@ import type { CodecName } from '../../src/core/handshake.js';
 export async function startLoopbackHost(
   input: string,
   codec: CodecName,
-  extra: Partial<Pick<HostOptions, 'port' | 'maxListeners' | 'hostName'>> = {},
+  extra: Partial<Pick<HostOptions, 'port' | 'maxListeners' | 'hostName' | 'accessCode'>> = {},
 ): Promise<HostSession> {
   const backend = await loadAudioBackend({ required: codec === 'opus' });
   const host = new HostSession({
@@ -23,6 +23,7 @@ export async function startLoopbackHost(
     hostName: extra.hostName ?? 'test host',
     opusEncoderFactory: backend?.opusEncoderFactory,
     maxListeners: extra.maxListeners,
+    accessCode: extra.accessCode,
   });
   await host.start();
   return host;

@@ -260,9 +260,10 @@ describe('host lookup by name', () => {
     for (const hint of [/3 s/, /firewall/, /subnet/, /client isolation/, /auralync listen 192\.168\.x\.y/]) assert.match(line, hint);
   });
 
-  it('prints a table with name, address, port, codec, listeners and id', () => {
-    const lines = formatHostTable([hosts[2] as HostRecord]);
-    assert.match(lines[0] as string, /^NAME\s+ADDRESS\s+PORT\s+CODEC\s+LISTENERS\s+ID$/);
-    assert.match(lines[1] as string, /^Kitchen\s+10\.0\.0\.3\s+50007\s+opus\s+1\s+cccc$/);
+  it('prints a table with name, address, port, codec, listeners, whether a code is needed, and id', () => {
+    const lines = formatHostTable([hosts[2] as HostRecord, { ...(hosts[2] as HostRecord), codeRequired: true }]);
+    assert.match(lines[0] as string, /^NAME\s+ADDRESS\s+PORT\s+CODEC\s+LISTENERS\s+CODE\s+ID$/);
+    assert.match(lines[1] as string, /^Kitchen\s+10\.0\.0\.3\s+50007\s+opus\s+1\s+no\s+cccc$/);
+    assert.match(lines[2] as string, /^Kitchen\s+10\.0\.0\.3\s+50007\s+opus\s+1\s+yes\s+cccc$/);
   });
 });
