@@ -13,14 +13,17 @@ import { writeTestWav } from '../test/support/audio-files.js';
 import { startLoopbackHost } from '../test/support/loopback-host.js';
 import { round } from './support/stats.js';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+/** Seconds measured per run. */
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const loader = fileURLToPath(new URL('./support/load-listeners.js', import.meta.url));
 
-async function measure(codec: CodecName, listeners: number, input: string): Promise<Record<string, unknown>> {
+/** Host CPU and bytes per listener for `listeners` listeners of `codec` (with `accessCode`: encrypted). */
+export async function measureFanout(codec: CodecName, listeners: number, input: string, accessCode?: string): Promise<Record<string, unknown>> {
   const backend = await loadAudioBackend({ required: false }).catch(() => undefined);
   if (codec === 'opus' && backend === undefined) return { codec, listeners, skipped: 'audio backend (audify) not installed' };
-  const host = await startLoopbackHost(input, codec, { hostName: 'bench', maxListeners: 1000 });
-  const child = spawn(process.execPath, [loader, String(host.port), String(listeners), codec, String(SECONDS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const host = await startLoopbackHost(input, codec, { hostName: 'bench', maxListeners: 1000, accessCode });
+  const args = [loader, String(host.port), String(listeners), codec, String(SECONDS), ...(accessCode === undefined ? [] : [accessCode])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout.on('data', (b: Buffer) => (output += b.toString()));
   await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -49,7 +52,7 @@ export async function runFanoutLoad(): Promise<Record<string, unknown>> {
     const input = join(dir, 'tones.wav');
     writeTestWav(input, { seconds: SECONDS + 8, kind: 'tones' });
     const results = [];
-    for (const codec of ['pcm', 'opus'] as const) for (const listeners of [1, 10, 100]) results.push(await measure(codec, listeners, input));
+    for (const codec of ['pcm', 'opus'] as const) for (const listeners of [1, 10, 100]) results.push(await measureFanout(codec, listeners, input));
     return {
       bench: 'fanout-load',
       seconds: SECONDS,

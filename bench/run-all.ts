@@ -7,6 +7,7 @@ import { cpus } from 'node:os';
 import { runDiscoveryTimes } from './discovery-times.js';
 import { runDriftSkew } from './drift-skew.js';
 import { runE2ePulse } from './e2e-pulse.js';
+import { runEncryptionCost } from './encryption-cost.js';
 import { runFanoutLoad } from './fanout-load.js';
 import { runPackagedStart } from './packaged-start.js';
 import { runPipelineLatency } from './pipeline-latency.js';
@@ -14,6 +15,7 @@ import { runPipelineLatency } from './pipeline-latency.js';
 const benches: [string, () => Promise<Record<string, unknown>> | Record<string, unknown>][] = [
   ['pipeline-latency', runPipelineLatency],
   ['fanout-load', runFanoutLoad],
+  ['encryption-cost', runEncryptionCost],
   ['e2e-pulse', runE2ePulse],
   ['drift-skew', runDriftSkew],
   ['discovery-times', runDiscoveryTimes],
