@@ -315,7 +315,8 @@ async function listen(command: ListenCommand, status: StatusLine): Promise<numbe
         lastWhy = '';
         break;
       case 'rejected':
-        status.log(`error: the host refused: ${event.reason}`);
+        // 'no-code' and 'not-protected' are this listener's own refusals; the rest are the host's.
+        status.log(event.code === 'no-code' || event.code === 'not-protected' ? `error: ${event.reason}` : `error: the host refused: ${event.reason}`);
         resolveDone(1);
         break;
       case 'stream-lost':

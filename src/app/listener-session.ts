@@ -26,7 +26,7 @@ import type { ByteChannel, ChannelConnector } from '../ports/transport.js';
 export type ListenerEvent =
   | { type: 'connecting'; address: string }
   | { type: 'connected'; hostName: string; codec: string }
-  /** The host refused (`code`: 'full', 'bad-code', 'code-required', 'rate-limited', ...). */
+  /** The host refused (`code`: 'full', 'bad-code', 'code-required', 'rate-limited', ...), or this listener refused the host ('no-code': it asked for a code we lack; 'not-protected': it did not ask for ours). */
   | { type: 'rejected'; reason: string; code: string }
   | { type: 'stream-lost'; reason: string }
   | { type: 'reconnecting'; inMs: number; why: string }
@@ -374,7 +374,11 @@ export class ListenerSession {
       if (frame.type === FrameType.Challenge) return this.answerChallenge(channel, frame, finish);
       if (frame.type !== FrameType.Welcome) throw new AuraError('ERR_PROTOCOL', 'host did not answer with a welcome');
       const welcome = parseWelcome(decodeJsonBody(frame.body));
-      this.cipher = this.access?.cipherFor(welcome);
+      try {
+        this.cipher = this.access?.cipherFor(welcome);
+      } catch (err) {
+        return this.leaveRefused(channel, err, 'not-protected', finish);
+      }
       this.welcome = welcome;
       this.decoder = this.welcome.codec === 'opus' && this.options.opusDecoderFactory ? this.options.opusDecoderFactory() : new PcmDecoder();
       this.state = 'buffering';
@@ -419,12 +423,17 @@ export class ListenerSession {
     try {
       proof = (this.access as ListenerAccess).answer(challenge);
     } catch (err) {
-      if (!isAuraError(err, 'ERR_REJECTED')) throw err;
-      channel.write(encodeJsonFrame(FrameType.Bye, { reason: 'no access code' }));
-      this.emit({ type: 'rejected', reason: err.message, code: 'code-required' });
-      return finish(err.message);
+      return this.leaveRefused(channel, err, 'no-code', finish);
     }
     channel.write(encodeJsonFrame(FrameType.Auth, { proof: proof.toString('base64') }));
+  }
+
+  /** Leaves a host this listener refuses (ERR_REJECTED from the access check): Bye, a 'rejected' event, done. */
+  private leaveRefused(channel: ByteChannel, err: unknown, code: string, finish: (reason: string) => void): void {
+    if (!isAuraError(err, 'ERR_REJECTED')) throw err;
+    channel.write(encodeJsonFrame(FrameType.Bye, { reason: err.message }));
+    this.emit({ type: 'rejected', reason: err.message, code });
+    finish(err.message);
   }
 
   private sendPing(channel: ByteChannel): void {

@@ -40,11 +40,16 @@ export class ListenerAccess {
 
   /**
    * Checks the Welcome against the challenge: after a challenge it must carry a valid host proof and
-   * the stream's salt (→ the cipher for its audio); without one it must not claim encryption.
+   * the stream's salt (→ the cipher for its audio); without one it must not claim encryption, and a
+   * listener that has a code refuses it (ERR_REJECTED).
    */
   cipherFor(welcome: Welcome): AudioCipher | undefined {
     if (this.key === undefined || this.hostNonce === undefined) {
       if (welcome.encryption !== undefined) throw new AuraError('ERR_PROTOCOL', 'host encrypts without having asked for a code');
+      if (this.code !== undefined) {
+        // A host anyone could be: refuse it rather than play a stranger's stream to someone expecting a protected one.
+        throw new AuraError('ERR_REJECTED', 'this host did not ask for the access code, so it may not be the host you meant (leave out the code to listen anyway)');
+      }
       return undefined;
     }
     if (welcome.encryption === undefined) throw new AuraError('ERR_PROTOCOL', 'host asked for a code but sends audio in clear');

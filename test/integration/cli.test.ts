@@ -110,7 +110,7 @@ describe('auralync command line', function () {
 
       const none = await listen('none', []);
       assert.equal(none.code, 1);
-      oneLineError(none, /^error: the host refused: this host requires an access code \(give it with --code\)$/);
+      oneLineError(none, /^error: this host requires an access code \(give it with --code\)$/);
       const wrong = await listen('wrong', ['--code', 'ZZZZ-ZZZZ']);
       assert.equal(wrong.code, 1);
       oneLineError(wrong, /^error: the host refused: wrong access code$/);
@@ -138,6 +138,22 @@ describe('auralync command line', function () {
       const offset = findOffset(original, out.samples);
       assert.ok(offset >= 0 && out.samples.length >= 48_000 * 2, 'output is a run of the input');
       assert.deepEqual(out.samples, original.subarray(offset, offset + out.samples.length), 'decrypted bit-exact');
+    } finally {
+      host.kill('SIGKILL');
+    }
+  });
+
+  it('a listener given a code refuses a host that does not ask for it, in one line', async () => {
+    const port = await freePort();
+    const input = join(dir, 'in.wav');
+    writeTestWav(input, { seconds: 10, kind: 'tones' });
+    const host = spawnCli(['host', '--input', input, '--codec', 'pcm', '--port', String(port), '--name', 'Impostor']);
+    try {
+      await waitForOutput(host, /hosting 'Impostor'/, 10_000);
+      const result = await runCli(['listen', `127.0.0.1:${port}`, '--output', join(dir, 'out.wav'), '--code', 'K7QX-M2PD']);
+      assert.equal(result.code, 1);
+      oneLineError(result, /^error: this host did not ask for the access code, so it may not be the host you meant/);
+      assert.equal(statSync(join(dir, 'out.wav')).size, 44, 'nothing played');
     } finally {
       host.kill('SIGKILL');
     }
