@@ -22,6 +22,9 @@ import type { AudioSink } from '../ports/audio-sink.js';
 import type { Clock } from '../ports/clock.js';
 import type { ByteChannel, ChannelConnector } from '../ports/transport.js';
 
+/** Refusals that trying again cannot change: the session stops reconnecting after one ('full' and 'rate-limited' pass). */
+const FINAL_REFUSALS: ReadonlySet<string> = new Set(['no-code', 'not-protected', 'bad-code', 'code-required', 'protocol-version', 'no-common-codec']);
+
 /** What a listener reports as it runs. */
 export type ListenerEvent =
   | { type: 'connecting'; address: string }
@@ -102,6 +105,8 @@ export class ListenerSession {
   private channel: ByteChannel | undefined;
   private decoder: AudioDecoder | undefined;
   private access: ListenerAccess | undefined;
+  /** Set by a refusal that retrying cannot change (wrong or missing code, incompatible host): no more reconnects. */
+  private refusedFinally = false;
   private cipher: AudioCipher | undefined;
   private welcome: Welcome | undefined;
   private stopped = false;
@@ -198,6 +203,7 @@ export class ListenerSession {
   }
 
   private emit(event: ListenerEvent): void {
+    if (event.type === 'rejected' && FINAL_REFUSALS.has(event.code)) this.refusedFinally = true;
     for (const handler of [...this.handlers]) handler(event);
   }
 
@@ -244,7 +250,7 @@ export class ListenerSession {
       } catch (err) {
         why = describeError(err);
       }
-      if (this.stopped) return;
+      if (this.stopped || this.refusedFinally) return;
       this.state = 'waiting';
       const delay = this.backoff.next();
       this.emit({ type: 'reconnecting', inMs: delay, why });

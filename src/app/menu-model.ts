@@ -30,6 +30,8 @@ export type MenuCommand =
   | { readonly kind: 'boost'; readonly boost: number }
   | { readonly kind: 'notifications'; readonly enabled: boolean }
   | { readonly kind: 'autostart'; readonly enabled: boolean }
+  /** Turn the host's access code on (a new one is made up) or off. */
+  | { readonly kind: 'access-code'; readonly enabled: boolean }
   | { readonly kind: 'quit' };
 
 /** The menu for one state. */
@@ -60,6 +62,7 @@ export function buildMenu(state: TrayState): MenuModel {
     item('status', cut(status, MAX_STATUS_CHARS), { enabled: false }),
     separator('sep.session'),
     hostingItem,
+    accessCodeItem(state, item),
     listenersMenu(state, item),
     listenToMenu(state, item),
     item('stop-listening', 'Stop listening', { enabled: listening !== undefined && listening.phase !== 'stopping' }, { kind: 'stop-listening' }),
@@ -79,6 +82,13 @@ export function buildMenu(state: TrayState): MenuModel {
     item('quit', 'Quit AuraLync', {}, { kind: 'quit' }),
   ];
   return { view: { icon: iconFor(state), tooltip: `AuraLync: ${status}`, items }, commands };
+}
+
+/** "Require an access code" when open; checked with the code itself when set, so the host can read it out. */
+function accessCodeItem(state: TrayState, item: ItemFactory): TrayMenuItem {
+  const code = state.settings.accessCode;
+  if (code === null) return item('access-code', 'Require an access code', { checked: false }, { kind: 'access-code', enabled: true });
+  return item('access-code', `Access code: ${code}`, { checked: true }, { kind: 'access-code', enabled: false });
 }
 
 type ItemFactory = (id: string, label: string, extra?: Partial<Omit<TrayMenuItem, 'id' | 'label'>>, command?: MenuCommand) => TrayMenuItem;

@@ -3,6 +3,7 @@
  * notifications and start-at-login. It owns the TrayState; the menu is buildMenu(state), re-rendered
  * after every change; clicks come back as menu commands, run one at a time.
  */
+import { generateCode } from '../core/access-code.js';
 import { AuraError, describeError } from '../core/errors.js';
 import type { HostAdvert, HostRecord } from '../core/host-record.js';
 import { PROTOCOL_VERSION, type CodecName } from '../core/handshake.js';
@@ -233,6 +234,18 @@ export class TrayApp {
           await this.startHosting(false);
         }
         return;
+      case 'access-code': {
+        const code = command.enabled ? generateCode() : null;
+        this.changeSettings({ accessCode: code });
+        this.deps.log(code === null ? 'access code off: anyone on the network may listen' : `access code: ${code}`);
+        if (code !== null) this.notify({ type: 'problem', title: `Access code: ${code}`, body: 'Listeners need it to hear this computer; their audio is encrypted.' });
+        // Listeners must (or no longer need to) prove the code: the host restarts with it.
+        if (this.hosting !== undefined) {
+          await this.stopHostingSession();
+          await this.startHosting(false);
+        }
+        return;
+      }
       case 'boost':
         this.changeSettings({ boost: command.boost });
         this.listening?.session.setBoost(command.boost);
@@ -270,6 +283,7 @@ export class TrayApp {
         codec: encoder === undefined ? 'pcm' : 'opus',
         hostName: displayName,
         opusEncoderFactory: encoder,
+        accessCode: settings.accessCode ?? undefined,
       });
       const unsubscribe = session.on((event) => this.onHostEvent(event));
       await session.start();
@@ -294,7 +308,7 @@ export class TrayApp {
     const hostId = this.ownHostId ?? (await discovery.hostId());
     this.ownHostId = hostId;
     const codecs: CodecName[] = this.deps.audio.opusEncoderFactory === undefined ? ['pcm'] : ['opus', 'pcm'];
-    const advert: HostAdvert = { hostId, displayName, port: session.port, codecs, protocolVersion: PROTOCOL_VERSION, listeners: 0, codeRequired: false };
+    const advert: HostAdvert = { hostId, displayName, port: session.port, codecs, protocolVersion: PROTOCOL_VERSION, listeners: 0, codeRequired: session.codeRequired };
     const advertising = new HostAdvertising({ advertiser: discovery.advertiser(), clock: this.deps.clock, session, advert, log: this.deps.log });
     this.hosting.advertising = advertising;
     await advertising.start();

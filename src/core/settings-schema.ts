@@ -3,6 +3,7 @@
  * version migrations. Pure: parsed JSON in, a valid Settings object and a list of problems out.
  * A bad field falls back to its default alone (a typo in one value does not cost the others).
  */
+import { normalizeCode } from './access-code.js';
 import { DEFAULT_PORT } from './audio-format.js';
 import { cleanDisplayName, isValidHostId } from './host-record.js';
 
@@ -52,6 +53,8 @@ export interface Settings {
   readonly notifications: boolean;
   /** The user's last choice for "Start at login" (what is really installed is read back from the system). */
   readonly startAtLogin: boolean;
+  /** Access code listeners of this host must know; null = anyone on the network may listen. */
+  readonly accessCode: string | null;
 }
 
 /** Settings of a first start. */
@@ -66,6 +69,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   modeAtExit: 'idle',
   notifications: true,
   startAtLogin: false,
+  accessCode: null,
 });
 
 /** One step from version `from` to `from + 1`, on the raw parsed object (before validation). */
@@ -167,6 +171,7 @@ export function parseSettings(raw: unknown, migrations: Readonly<Record<number, 
     modeAtExit: pick('modeAtExit', (v) => v === 'idle' || v === 'hosting' || v === 'listening'),
     notifications: pick('notifications', (v) => typeof v === 'boolean'),
     startAtLogin: pick('startAtLogin', (v) => typeof v === 'boolean'),
+    accessCode: pick('accessCode', (v) => v === null || isCode(v)),
   };
   return { settings, problems, migratedFrom };
 }
@@ -176,6 +181,16 @@ export function updateSettings(settings: Settings, patch: Partial<Omit<Settings,
   const { settings: next, problems } = parseSettings({ ...settings, ...patch, version: SETTINGS_VERSION });
   if (problems.length > 0) throw new RangeError(`invalid setting: ${problems[0]}`);
   return next;
+}
+
+function isCode(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    normalizeCode(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function describe(value: unknown): string {

@@ -83,7 +83,17 @@ describe('tray menu model', () => {
 
   it('has the entries of issue 4 in order', () => {
     const top = buildMenu(idle).view.items.filter((item) => !item.separator).map((item) => item.id);
-    assert.deepEqual(top, ['status', 'hosting', 'listeners', 'listen-to', 'stop-listening', 'output-device', 'capture-device', 'boost', 'notifications', 'autostart', 'quit']);
+    assert.deepEqual(top, ['status', 'hosting', 'access-code', 'listeners', 'listen-to', 'stop-listening', 'output-device', 'capture-device', 'boost', 'notifications', 'autostart', 'quit']);
+  });
+
+  it('offers an access code, and once set shows it (checked) so the host can read it out', () => {
+    const open = buildMenu(idle);
+    assert.equal(open.view.items.find((i) => i.id === 'access-code')?.label, 'Require an access code');
+    assert.deepEqual(open.commands.get('access-code'), { kind: 'access-code', enabled: true });
+    const coded = buildMenu({ ...idle, settings: { ...idle.settings, accessCode: 'K7QX-M2PD' } });
+    const entry = coded.view.items.find((i) => i.id === 'access-code');
+    assert.deepEqual([entry?.label, entry?.checked], ['Access code: K7QX-M2PD', true]);
+    assert.deepEqual(coded.commands.get('access-code'), { kind: 'access-code', enabled: false });
   });
 
   it('idle: Start hosting, nothing to stop, idle icon', () => {

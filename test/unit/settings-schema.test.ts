@@ -12,6 +12,7 @@ const full = {
   modeAtExit: 'listening',
   notifications: false,
   startAtLogin: true,
+  accessCode: 'K7QX-M2PD',
 };
 
 describe('settings schema', () => {
@@ -27,6 +28,7 @@ describe('settings schema', () => {
       modeAtExit: 'idle',
       notifications: true,
       startAtLogin: false,
+      accessCode: null,
     });
   });
 
@@ -38,13 +40,14 @@ describe('settings schema', () => {
   });
 
   it('replaces each bad value by its default alone, with one problem line each', () => {
-    const { settings, problems } = parseSettings({ ...full, boost: 'loud', port: 70000, modeAtExit: 'dancing', notifications: 'yes' });
+    const { settings, problems } = parseSettings({ ...full, boost: 'loud', port: 70000, modeAtExit: 'dancing', notifications: 'yes', accessCode: 'ab' });
     assert.equal(settings.boost, 1);
+    assert.equal(settings.accessCode, null, 'a code too short to be one: open, and said so');
     assert.equal(settings.port, 50007);
     assert.equal(settings.modeAtExit, 'idle');
     assert.equal(settings.notifications, true);
     assert.equal(settings.outputDevice, 'usb-headset', 'good values survive');
-    assert.equal(problems.length, 4);
+    assert.equal(problems.length, 5);
     assert.match(problems[0] as string, /boost "loud" is not valid; using 1/);
   });
 

@@ -4,7 +4,7 @@ import { HostSession } from '../../src/app/host-session.js';
 import { TrayApp, type TrayAppDeps, type TrayHostFinder } from '../../src/app/tray-app.js';
 import { AuraError } from '../../src/core/errors.js';
 import type { DirectoryEvent } from '../../src/core/host-directory.js';
-import type { HostRecord } from '../../src/core/host-record.js';
+import type { HostAdvert, HostRecord } from '../../src/core/host-record.js';
 import type { Settings } from '../../src/core/settings-schema.js';
 import type { AudioSink } from '../../src/ports/audio-sink.js';
 import type { Advertiser } from '../../src/ports/discovery.js';
@@ -49,8 +49,10 @@ class FakeFinder implements TrayHostFinder {
 class FakeAdvertiser implements Advertiser {
   started = false;
   stopped = false;
-  async start(): Promise<void> {
+  advert: HostAdvert | undefined;
+  async start(advert: HostAdvert): Promise<void> {
     this.started = true;
+    this.advert = advert;
   }
   setListenerCount(): void {}
   async stop(): Promise<void> {
@@ -261,6 +263,41 @@ describe('tray app', () => {
     assert.equal(tray.view.icon, 'trouble');
     assert.deepEqual(notifier.shown.map((n) => n.title), ['Output device unavailable']);
     assert.equal(tray.item('stop-listening').enabled, false);
+    await app.stop();
+  });
+
+  it('an access code: made up and shown on click, saved, the host restarts with it; a listener without it is refused', async () => {
+    const { app, tray, notifier, store, clock, network, advertisers } = setup();
+    await app.start();
+    tray.click('hosting');
+    await app.idle();
+    tray.click('access-code');
+    await app.idle();
+    const code = store.current.accessCode;
+    assert.match(code ?? '', /^[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    assert.equal(tray.item('access-code').label, `Access code: ${code}`);
+    assert.ok(notifier.titles().includes(`Access code: ${code}`));
+    assert.equal(tray.item('hosting').label, 'Stop hosting', 'hosting again, now with the code');
+    assert.equal(advertisers.at(-1)?.advert?.codeRequired, true, 'the mDNS record says code=1');
+    const { ListenerSession } = await import('../../src/app/listener-session.js');
+    const refused: string[] = [];
+    const stranger = new ListenerSession({ host: '127.0.0.1', port: 50100, connector: network, sink: new CountingSink(), clock, protocol: 'v2', boost: 1, latencyMs: 60, name: 'Eve' });
+    stranger.on((event) => event.type === 'rejected' && refused.push(event.code));
+    await stranger.start();
+    const friend = new ListenerSession({ host: '127.0.0.1', port: 50100, connector: network, sink: new CountingSink(), clock, protocol: 'v2', boost: 1, latencyMs: 60, name: 'Ann', accessCode: code ?? '' });
+    await friend.start();
+    for (let i = 0; i < 20 && tray.visibleLabels('listeners')[0] === 'No listeners yet'; i++) {
+      await flush();
+      clock.advance(100);
+    }
+    assert.deepEqual(refused, ['no-code']);
+    assert.deepEqual(tray.visibleLabels('listeners'), ['Ann: latency unknown, 0 drops']);
+    await stranger.stop();
+    await friend.stop();
+    tray.click('access-code');
+    await app.idle();
+    assert.equal(store.current.accessCode, null);
+    assert.equal(tray.item('access-code').label, 'Require an access code');
     await app.stop();
   });
 
