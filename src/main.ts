@@ -316,7 +316,9 @@ async function listen(command: ListenCommand, status: StatusLine): Promise<numbe
         break;
       case 'rejected':
         // 'no-code' and 'not-protected' are this listener's own refusals; the rest are the host's.
-        status.log(event.code === 'no-code' || event.code === 'not-protected' ? `error: ${event.reason}` : `error: the host refused: ${event.reason}`);
+        if (event.code === 'no-code') status.log(`error: ${event.reason} (give it with --code, or AURALYNC_CODE)`);
+        else if (event.code === 'not-protected') status.log(`error: ${event.reason}`);
+        else status.log(`error: the host refused: ${event.reason}`);
         resolveDone(1);
         break;
       case 'stream-lost':

@@ -455,7 +455,12 @@ export class TrayApp {
         return;
       case 'rejected':
         this.deps.log(`the host refused: ${event.reason}`);
-        this.notify({ type: 'problem', title: 'The host refused', body: `'${name}': ${event.reason}` });
+        if (event.code === 'no-code') {
+          // The tray has no text entry: say where a code can be given.
+          this.notify({ type: 'problem', title: `'${name}' needs an access code`, body: `Ask its host for the code, then listen from a terminal: auralync listen "${name}" --code CODE` });
+        } else {
+          this.notify({ type: 'problem', title: 'The host refused', body: `'${name}': ${event.reason}` });
+        }
         this.setState({ trouble: `refused: ${event.reason}` });
         return;
       case 'sink-error':

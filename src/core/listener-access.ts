@@ -25,7 +25,7 @@ export class ListenerAccess {
    * Costs one scrypt (~30-50 ms) the first time a host's salt is seen.
    */
   answer(challenge: Challenge): Buffer {
-    if (this.code === undefined) throw new AuraError('ERR_REJECTED', 'this host requires an access code (give it with --code)');
+    if (this.code === undefined) throw new AuraError('ERR_REJECTED', 'this host requires an access code');
     const cacheKey = `${challenge.salt.toString('base64')}/${challenge.kdf.N}/${challenge.kdf.r}/${challenge.kdf.p}/${this.code}`;
     let key = keyCache.get(cacheKey);
     if (key === undefined) {

@@ -110,7 +110,7 @@ describe('auralync command line', function () {
 
       const none = await listen('none', []);
       assert.equal(none.code, 1);
-      oneLineError(none, /^error: this host requires an access code \(give it with --code\)$/);
+      oneLineError(none, /^error: this host requires an access code \(give it with --code, or AURALYNC_CODE\)$/);
       const wrong = await listen('wrong', ['--code', 'ZZZZ-ZZZZ']);
       assert.equal(wrong.code, 1);
       oneLineError(wrong, /^error: the host refused: wrong access code$/);
