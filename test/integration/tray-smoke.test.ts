@@ -20,7 +20,7 @@ import { freePort } from '../support/free-port.js';
 const OUTPUT_DIR = fileURLToPath(new URL('../../../test-output/', import.meta.url));
 
 /** Visible top-level entries (separators aside) of the idle menu, top to bottom (see menu-model.ts). */
-const IDLE_ENTRIES = ['status', 'Start hosting', 'Listeners', 'Listen to', 'Stop listening', 'Output device', 'Capture device', 'Boost', 'Notifications', 'Start at login', 'Quit AuraLync'];
+const IDLE_ENTRIES = ['status', 'Start hosting', 'Require an access code', 'Listeners', 'Listen to', 'Stop listening', 'Output device', 'Capture device', 'Boost', 'Notifications', 'Start at login', 'Quit AuraLync'];
 
 
 function xdotool(env: NodeJS.ProcessEnv, args: string[]): string {
