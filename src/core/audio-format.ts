@@ -4,8 +4,8 @@
 export const SAMPLE_RATE = 48_000;
 /** Channels of every internal stream (interleaved L, R). */
 export const CHANNELS = 2;
-/** Frames in one capture block and one PCM packet: 10 ms at 48 kHz. */
-export const BLOCK_FRAMES = 480;
+/** Frames in one capture block and one PCM packet: 5 ms at 48 kHz (the PCM pipeline target is ≤ 10 ms; a 10 ms block alone took 13.4 ms p50). */
+export const BLOCK_FRAMES = 240;
 /** Frames in one Opus packet: 20 ms at 48 kHz (10 ms frames glitched under load, ../shared/notes/audio-io.md). */
 export const OPUS_FRAMES = 960;
 

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BLOCK_FRAMES, CHANNELS, OPUS_FRAMES, SAMPLE_RATE, type AudioBlock } from '../../src/core/audio-format.js';
+import { BLOCK_FRAMES, CHANNELS, framesToMs, OPUS_FRAMES, SAMPLE_RATE, type AudioBlock } from '../../src/core/audio-format.js';
 import { AuraError, isAuraError } from '../../src/core/errors.js';
 import type { AudioDevice } from '../../src/ports/device-catalog.js';
 import { AudifyCaptureSource } from '../../src/adapters/audio/audify-capture-source.js';
@@ -19,6 +19,9 @@ import { AudifyOpusEncoder } from '../../src/adapters/audio/audify-opus-encoder.
 import { OpusscriptDecoder } from '../../src/adapters/audio/opusscript-decoder.js';
 import { AudifyPlaybackSink } from '../../src/adapters/audio/audify-playback-sink.js';
 import { startPulse, stopPulse, type PulseEnv } from '../support/pulse.js';
+
+/** Length of one capture block [ms]. */
+const BLOCK_MS = framesToMs(BLOCK_FRAMES);
 
 /** Amplitude of the `hz` component of a mono signal (Goertzel; exact for whole periods). */
 function toneAmplitude(mono: Float32Array, hz: number): number {
@@ -242,9 +245,9 @@ describe('audify adapters on a real PulseAudio (integration)', function () {
     function assertToneAndTiming(blocks: AudioBlock[]): void {
       assert.ok(blocks.length >= 200, `only ${blocks.length} blocks in over 2 s`);
       for (const block of blocks) assert.equal(block.samples.length, BLOCK_FRAMES * CHANNELS);
-      // Stamps advance by one block (10 ms) on average and never go backwards.
+      // Stamps advance by one block (BLOCK_MS) on average and never go backwards.
       const spanMs = (blocks.at(-1) as AudioBlock).captureTimeMs - (blocks[0] as AudioBlock).captureTimeMs;
-      assert.ok(Math.abs(spanMs / (blocks.length - 1) - 10) < 1, `blocks are ${spanMs / (blocks.length - 1)} ms apart`);
+      assert.ok(Math.abs(spanMs / (blocks.length - 1) - BLOCK_MS) < BLOCK_MS * 0.1, `blocks are ${spanMs / (blocks.length - 1)} ms apart`);
       for (let i = 1; i < blocks.length; i++) assert.ok((blocks[i] as AudioBlock).captureTimeMs >= (blocks[i - 1] as AudioBlock).captureTimeMs);
 
       const tone = loudestStretch(left(concat(blocks.map((b) => b.samples))), 0.2);
@@ -255,19 +258,19 @@ describe('audify adapters on a real PulseAudio (integration)', function () {
       assert.ok(toneAmplitude(tone, 440) < 0.005);
     }
 
-    it('captures a 1 kHz tone played into al_src at the right level, in 480-frame blocks', async () => {
+    it(`captures a 1 kHz tone played into al_src at the right level, in ${BLOCK_FRAMES}-frame blocks`, async () => {
       const { blocks, source } = await captureTone(BLOCK_FRAMES);
       assertToneAndTiming(blocks);
       const firstMs = source.firstCallbackDelayMs;
       assert.ok(firstMs !== undefined && firstMs < 200, `first block came ${firstMs} ms after start`);
     });
 
-    it('re-chunks other device buffer sizes into exact 480-frame blocks without losing audio', async () => {
-      const { blocks } = await captureTone(256);
+    it(`re-chunks other device buffer sizes into exact ${BLOCK_FRAMES}-frame blocks without losing audio`, async () => {
+      const { blocks } = await captureTone(BLOCK_FRAMES + 16);
       assertToneAndTiming(blocks);
     });
 
-    it('stamps blocks 10 ms apart even when a stalled event loop receives them in a burst', async () => {
+    it('stamps blocks one block apart even when a stalled event loop receives them in a burst', async () => {
       const source = new AudifyCaptureSource({ device: resolveDevice(await listDevices(), 'Monitor of al_src', 'capture') });
       toStop.push(source);
       const stamps: number[] = [];
@@ -283,7 +286,7 @@ describe('audify adapters on a real PulseAudio (integration)', function () {
       const gaps = stamps.slice(1).map((t, i) => t - (stamps[i] as number));
       const arrivalGaps = arrivals.slice(1).map((t, i) => t - (arrivals[i] as number));
       assert.ok(arrivalGaps.filter((g) => g < 1).length >= 10, 'the stall did not produce a burst');
-      assert.ok(Math.min(...gaps) >= 5 && Math.max(...gaps) <= 10.1 + 1e-6, `stamp gaps ${Math.min(...gaps)}..${Math.max(...gaps)} ms`);
+      assert.ok(Math.min(...gaps) >= BLOCK_MS / 2 && Math.max(...gaps) <= BLOCK_MS * 1.01 + 1e-6, `stamp gaps ${Math.min(...gaps)}..${Math.max(...gaps)} ms`);
     });
 
     it('stop() is safe twice and before start()', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { HostSession, type HostEvent } from '../../src/app/host-session.js';
 import { DEFAULT_PEER_TIMINGS } from '../../src/app/host-peer.js';
+import { BLOCK_FRAMES, framesToMs } from '../../src/core/audio-format.js';
 import { parseChallenge, parseWelcome } from '../../src/core/handshake.js';
 import { ListenerAccess } from '../../src/core/listener-access.js';
 import type { GuessLimits } from '../../src/core/guess-limiter.js';
@@ -105,7 +106,8 @@ describe('host session', () => {
     for (const client of good) assert.deepEqual(client.audioSeqs(), Array.from({ length: 1000 }, (_, i) => i));
     const slow = host.stats().listeners.find((l) => l.name === 'slow');
     assert.ok(slow, 'the slow listener is still listed');
-    assert.ok(slow.queuedFrames <= 20, `queue bounded at 200 ms of audio, holds ${slow.queuedFrames}`);
+    const packetsIn200Ms = 200 / framesToMs(BLOCK_FRAMES);
+    assert.ok(slow.queuedFrames <= packetsIn200Ms, `queue bounded at 200 ms of audio (${packetsIn200Ms} packets), holds ${slow.queuedFrames}`);
     assert.ok(slow.droppedFrames > 900, `dropped ${slow.droppedFrames}`);
     assert.equal(host.stats().listeners.find((l) => l.name === 'a')?.droppedFrames, 0);
   });

@@ -42,7 +42,7 @@ export interface AudifyCaptureOptions {
   readonly createRtAudio?: () => RtAudioInstance;
 }
 
-/** How fast stamps may run ahead of the nominal 10 ms per block to catch up with the callbacks: 1 %. */
+/** How fast stamps may run ahead of the nominal block length to catch up with the callbacks: 1 %. */
 const STAMP_CATCH_UP = 0.01;
 
 /**
@@ -50,11 +50,11 @@ const STAMP_CATCH_UP = 0.01;
  *
  * captureTimeMs approximation: each block is first stamped with the clock reading when audify's
  * callback ran on the main thread, minus the duration of the frames delivered from the block's first
- * frame to the end of that callback's buffer (10 ms when the device delivers BLOCK_FRAMES). That reading
+ * frame to the end of that callback's buffer (one block when the device delivers BLOCK_FRAMES). That reading
  * leaves out the device's own buffering (PulseAudio: a few ms) and adds the event loop's delay in
  * delivering the callback, which only ever makes it late: jitter of a few ms, and after a stall a burst
  * of blocks all stamped "now" (audify queues callbacks without bound). So the stamp actually given is
- * the lower edge of those readings: the previous stamp + 10 ms, unless the reading is earlier; it may
+ * the lower edge of those readings: the previous stamp + one block, unless the reading is earlier; it may
  * run up to 1 % fast to follow a device clock slower than nominal, and never goes backwards.
  */
 export class AudifyCaptureSource implements AudioSource {
