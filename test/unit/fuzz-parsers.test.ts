@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { HostSession } from '../../src/app/host-session.js';
 import { isAuraError } from '../../src/core/errors.js';
-import { parseHello, parseReject, parseWelcome } from '../../src/core/handshake.js';
+import { parseAuth, parseChallenge, parseHello, parseReject, parseWelcome } from '../../src/core/handshake.js';
+import { ListenerAccess } from '../../src/core/listener-access.js';
 import { encodeV1Packet, MAX_V1_PACKET_BYTES, V1PacketReader } from '../../src/core/v1-packets.js';
 import {
   decodeAudioBody,
@@ -33,6 +34,14 @@ const validV2 = [
   encodePing(42),
   encodePong(42, 43),
   encodeJsonFrame(FrameType.Stats, { bufferedMs: 60, targetMs: 60, underruns: 0, missingPackets: 0 }),
+  // The access-code handshake.
+  encodeJsonFrame(FrameType.Hello, { protocol: 2, codecs: ['pcm'], name: 'fuzz', nonce: Buffer.alloc(16, 1).toString('base64') }),
+  encodeJsonFrame(FrameType.Challenge, { salt: Buffer.alloc(16, 2).toString('base64'), nonce: Buffer.alloc(16, 3).toString('base64'), kdf: { N: 16384, r: 8, p: 1 } }),
+  encodeJsonFrame(FrameType.Auth, { proof: Buffer.alloc(32, 4).toString('base64') }),
+  encodeJsonFrame(FrameType.Welcome, {
+    protocol: 2, codec: 'pcm', sampleRate: 48000, channels: 2, packetFrames: 240, hostName: 'h',
+    encryption: { cipher: 'aes-256-gcm', streamSalt: Buffer.alloc(16, 5).toString('base64'), hostProof: Buffer.alloc(32, 6).toString('base64') },
+  }),
 ];
 
 /** One mutation of a valid stream: bit flips, truncation, splice, length edits, or pure garbage. */
@@ -107,6 +116,8 @@ describe('fuzzing the wire parsers (seeded)', function () {
               const body = decodeJsonBody(frame.body);
               expectOnlyAuraErrors(() => parseHello(body));
               expectOnlyAuraErrors(() => parseWelcome(body));
+              expectOnlyAuraErrors(() => parseChallenge(body));
+              expectOnlyAuraErrors(() => parseAuth(body));
               parseReject(body);
             });
           }
@@ -170,6 +181,51 @@ describe('fuzzing the wire parsers (seeded)', function () {
     assert.deepEqual(seqs, Array.from({ length: blocks }, (_, i) => i), 'every packet, in order, no gap');
     assert.equal(host.stats().listeners.filter((l) => l.name === 'good').length, 1);
     assert.ok(host.stats().listeners.length <= 1, 'no hostile peer outlived its connection');
+    await host.stop();
+  });
+
+  it('a live host with an access code: 10 000 hostile peers (mutated handshakes and proofs); none gets in, the good listener misses nothing', async () => {
+    const clock = new ManualClock();
+    const source = new FakeAudioSource();
+    const server = new FakeChannelServer();
+    const code = 'K7QX-M2PD';
+    const host = new HostSession({ source, server, clock, port: 0, codec: 'pcm', hostName: 'fuzzed', maxListeners: 100_000, accessCode: code });
+    const refusals = new Set<string>();
+    host.on((event) => event.type === 'refused' && refusals.add(event.reason.replace(/\d+ s$/, 'N s')));
+    await host.start();
+    const good = server.connect();
+    const reader = new FrameReader();
+    const access = new ListenerAccess(code);
+    const seqs: number[] = [];
+    good.onData((bytes) => {
+      for (const frame of reader.push(bytes)) {
+        if (frame.type === FrameType.Challenge) {
+          const proof = access.answer(parseChallenge(decodeJsonBody(frame.body)));
+          good.write(encodeJsonFrame(FrameType.Auth, { proof: proof.toString('base64') }));
+        }
+        if (frame.type === FrameType.Audio) seqs.push(decodeAudioBody(frame.body).seq);
+      }
+    });
+    good.write(encodeJsonFrame(FrameType.Hello, { protocol: 2, codecs: ['pcm'], name: 'good', nonce: access.nonce.toString('base64') }));
+    const random = prng(11);
+    const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+    await flush();
+    let blocks = 0;
+    for (let n = 0; n < 10_000; n++) {
+      const hostile = server.connect();
+      feedInChunks(random, mutate(random, validV2), (chunk) => (hostile.write(chunk), []), () => {});
+      if (n % 20 === 0) {
+        source.emit();
+        blocks++;
+        good.write(encodePing(n));
+        await flush();
+      }
+      hostile.destroy();
+    }
+    await flush();
+    assert.deepEqual(seqs, Array.from({ length: blocks }, (_, i) => i), 'every packet, in order, no gap');
+    assert.deepEqual(host.stats().listeners.map((l) => l.name), ['good'], 'no hostile peer got in');
+    for (const reason of ['wrong access code', 'too many wrong access codes; try again in N s']) assert.ok(refusals.has(reason), [...refusals].join('; '));
     await host.stop();
   });
 });
