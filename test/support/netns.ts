@@ -61,8 +61,8 @@ export class NetnsLab {
     return ns;
   }
 
-  /** Two namespaces joined by a veth pair: `a` gets 10.213.X.1/24, `b` 10.213.X.2/24. */
-  addPair(roleA: string, roleB: string): { a: string; b: string; addressA: string; addressB: string; deviceA: string } {
+  /** Two namespaces joined by a veth pair: `a` gets 10.213.X.1/24 on deviceA, `b` 10.213.X.2/24 on deviceB. */
+  addPair(roleA: string, roleB: string): { a: string; b: string; addressA: string; addressB: string; deviceA: string; deviceB: string } {
     const a = this.create(roleA);
     const b = this.create(roleB);
     const deviceA = `al${this.tag}a`;
@@ -75,7 +75,7 @@ export class NetnsLab {
       ip(['-n', ns, 'link', 'set', device, 'multicast', 'on', 'up']);
       ip(['-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', device]);
     }
-    return { a, b, addressA, addressB, deviceA };
+    return { a, b, addressA, addressB, deviceA, deviceB };
   }
 
   /** Address `host` (1..254) of this lab's /24. */
@@ -89,6 +89,18 @@ export class NetnsLab {
     ip(['-n', ns, 'addr', 'add', `${to}/24`, 'dev', device]);
     // Removing a device's last address removed its routes, the multicast one included.
     ip(['-n', ns, 'route', 'replace', '224.0.0.0/4', 'dev', device]);
+  }
+
+  /** Takes `device` in `ns` down (the link is cut: nothing passes either way) or back up. */
+  setLink(ns: string, device: string, up: boolean): void {
+    ip(['-n', ns, 'link', 'set', device, up ? 'up' : 'down']);
+    // Taking a device down removed its routes, the multicast one included.
+    if (up) ip(['-n', ns, 'route', 'replace', '224.0.0.0/4', 'dev', device]);
+  }
+
+  /** Shapes what `device` in `ns` sends with netem, e.g. ['delay', '5ms', '20ms', 'loss', '0.5%']. */
+  netem(ns: string, device: string, args: string[]): void {
+    execFileSync('tc', ['-n', ns, 'qdisc', 'replace', 'dev', device, 'root', 'netem', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
   /** Runs `auralync ...args` (the compiled CLI) inside `ns`, with stdout and stderr piped. */
@@ -105,8 +117,8 @@ export class NetnsLab {
   }
 
   /** Runs any command inside `ns` (killed by cleanup like the rest). */
-  spawnIn(ns: string, command: string, args: string[], cwd?: string): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', ns, command, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  spawnIn(ns: string, command: string, args: string[], cwd?: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', ns, command, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.children.add(child);
     child.on('exit', () => this.children.delete(child));
     return child;
