@@ -2,6 +2,11 @@
  * Measures network jitter from packet arrivals and proposes a jitter-buffer target (issue 6): small on a quiet
  * link, larger on a noisy one, always within bounds. Each packet's transit (arrival on our clock minus capture
  * on the host's) has an unknown constant offset; only its spread above the window's minimum is jitter.
+ *
+ * Outages are not jitter: after a silence longer than the largest target (the link was down, say), no
+ * buffer we would keep could have covered it, so the backlog that then arrives in a burst — every packet
+ * that would normally have arrived before the silence ended — is left out. Without that, one 3 s outage
+ * pinned the target at its maximum for the whole window and then some (bench/outage-recovery).
  */
 
 /** Options of a JitterEstimator. */
@@ -22,6 +27,11 @@ export class JitterEstimator {
   private readonly marginMs: number;
   private samples: { atMs: number; transitMs: number }[] = [];
   private packetMs = 0;
+  private lastArrivalMs: number | undefined;
+  /** Packets captured before this [ms, host clock] are an outage's backlog, not jitter. */
+  private backlogBeforeMs = -Infinity;
+  /** Packets left out as an outage's backlog so far. */
+  outageBacklogPackets = 0;
 
   constructor(private readonly options: JitterEstimatorOptions) {
     const { minTargetMs, maxTargetMs } = options;
@@ -36,6 +46,17 @@ export class JitterEstimator {
   observe(arrivalMs: number, captureTimeMs: number, packetMs: number): void {
     if (!Number.isFinite(arrivalMs) || !Number.isFinite(captureTimeMs)) return;
     this.packetMs = packetMs;
+    const silenceMs = this.lastArrivalMs === undefined ? 0 : arrivalMs - this.lastArrivalMs;
+    this.lastArrivalMs = arrivalMs;
+    if (silenceMs > this.options.maxTargetMs && this.samples.length > 0) {
+      // Normally a packet arrives minTransit after its capture: those captured before (now − minTransit) are late only because of the outage.
+      const minTransit = Math.min(...this.samples.map((s) => s.transitMs));
+      this.backlogBeforeMs = arrivalMs - minTransit;
+    }
+    if (captureTimeMs < this.backlogBeforeMs) {
+      this.outageBacklogPackets++;
+      return;
+    }
     this.samples.push({ atMs: arrivalMs, transitMs: arrivalMs - captureTimeMs });
     const oldest = arrivalMs - this.windowMs;
     let drop = 0;
@@ -60,5 +81,7 @@ export class JitterEstimator {
   /** Forgets every arrival (a new connection: the clock offset may differ). */
   reset(): void {
     this.samples = [];
+    this.lastArrivalMs = undefined;
+    this.backlogBeforeMs = -Infinity;
   }
 }

@@ -25,13 +25,31 @@ describe('jitter estimator', () => {
     assert.ok(estimator.targetMs() >= 60 && estimator.targetMs() <= 65, `target ${estimator.targetMs()}`);
   });
 
-  it('never proposes more than its maximum, and forgets a stall once it leaves the window', () => {
+  it('never proposes more than its maximum', () => {
     const estimator = new JitterEstimator({ minTargetMs: 30, maxTargetMs: 120, windowMs: 5000 });
-    // A 2 s Wi-Fi stall: packets held back, then delivered in a burst (each delayed a little less).
-    feed(estimator, 5, (i) => (i >= 100 && i < 200 ? 2000 - (i - 100) * 20 : 2));
+    let seed = 11;
+    const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    feed(estimator, 5, () => random() * 300);
     assert.equal(estimator.targetMs(), 120);
+  });
+
+  it('grows for a stall it could cover, and forgets it once it leaves the window', () => {
+    const estimator = new JitterEstimator({ minTargetMs: 30, maxTargetMs: 300, windowMs: 5000 });
+    // A 150 ms Wi-Fi stall: packets held back, then delivered in a burst (each delayed a little less).
+    feed(estimator, 5, (i) => (i >= 100 && i < 108 ? 150 - (i - 100) * 20 : 2));
+    // p99 of 5 s (250 packets) is the 3rd-longest transit: 110 of the 150 ms, + a packet + 5 ms.
+    assert.equal(estimator.targetMs(), 110 + 20 + 5 - 2);
+    assert.equal(estimator.outageBacklogPackets, 0);
     feed(estimator, 10, () => 2, 5000);
     assert.equal(estimator.targetMs(), 30);
+  });
+
+  it('leaves out the backlog of an outage no target could cover (3 s link down)', () => {
+    const estimator = new JitterEstimator({ minTargetMs: 30, maxTargetMs: 300 });
+    // Packets 250..399 are held for the outage and arrive together when the link returns, then all is normal.
+    feed(estimator, 10, (i) => (i >= 250 && i < 400 ? 3000 - (i - 250) * 20 : 2));
+    assert.equal(estimator.targetMs(), 30, 'the outage did not inflate the target');
+    assert.ok(estimator.outageBacklogPackets >= 140 && estimator.outageBacklogPackets <= 150, `left out ${estimator.outageBacklogPackets}`);
   });
 
   it('refuses nonsense bounds', () => {

@@ -1,0 +1,78 @@
+/**
+ * Recovery after a link outage (issue 6 (c)): host and listener in two network namespaces; once the
+ * stream has settled, the listener's link is taken down for 3 s, five times. Per outage: how long after
+ * the link returns audio flows again, and until the jitter buffer is back at its target. Prints JSON.
+ * Needs root and iproute2.
+ */
+import type { CodecName } from '../src/core/handshake.js';
+import { netnsUnavailableReason } from '../test/support/netns.js';
+import { startLinkedStream, type ProbeSample } from './support/linked-stream.js';
+import { percentile, round } from './support/stats.js';
+
+const OUTAGES = Number(process.env.BENCH_OUTAGES ?? 5);
+const OUTAGE_MS = 3000;
+const SETTLE_MS = 12_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** First sample at or after `fromMs` for which `test` holds. */
+function firstAfter(samples: readonly ProbeSample[], fromMs: number, test: (sample: ProbeSample, previous: ProbeSample) => boolean): ProbeSample | undefined {
+  for (let i = 1; i < samples.length; i++) {
+    const sample = samples[i] as ProbeSample;
+    if (sample.t >= fromMs && test(sample, samples[i - 1] as ProbeSample)) return sample;
+  }
+  return undefined;
+}
+
+async function measure(codec: CodecName): Promise<Record<string, unknown>> {
+  const seconds = (SETTLE_MS + OUTAGES * (OUTAGE_MS + SETTLE_MS)) / 1000 + 2;
+  const stream = await startLinkedStream({ codec, seconds, sampleMs: 10 });
+  try {
+    await sleep(SETTLE_MS);
+    const outages = [];
+    for (let n = 0; n < OUTAGES; n++) {
+      const before = stream.samples.at(-1) as ProbeSample;
+      stream.lab.setLink(stream.listenerNs, stream.listenerDevice, false);
+      await sleep(OUTAGE_MS);
+      stream.lab.setLink(stream.listenerNs, stream.listenerDevice, true);
+      const upAt = stream.probeNowMs();
+      await sleep(SETTLE_MS);
+      const flowing = firstAfter(stream.samples, upAt, (s, p) => s.framesReceived > p.framesReceived);
+      const atTarget = flowing && firstAfter(stream.samples, flowing.t, (s) => s.state === 'playing' && s.bufferedMs >= s.targetMs - 5);
+      const after = stream.samples.at(-1) as ProbeSample;
+      outages.push({
+        audioBackAfterMs: flowing === undefined ? null : round(flowing.t - upAt, 0),
+        bufferAtTargetAfterMs: atTarget === undefined ? null : round(atTarget.t - upAt, 0),
+        reconnected: after.reconnects > before.reconnects,
+        targetBeforeMs: round(before.targetMs, 0),
+        targetAfterMs: round(after.targetMs, 0),
+      });
+    }
+    const back = outages.map((o) => o.audioBackAfterMs).filter((v): v is number => v !== null);
+    const atTarget = outages.map((o) => o.bufferAtTargetAfterMs).filter((v): v is number => v !== null);
+    return {
+      codec,
+      outages,
+      medianAudioBackMs: round(percentile(back, 50), 0),
+      medianBufferAtTargetMs: round(percentile(atTarget, 50), 0),
+      rangeBufferAtTargetMs: [Math.min(...atTarget), Math.max(...atTarget)],
+    };
+  } finally {
+    await stream.stop();
+  }
+}
+
+export async function runOutageRecovery(): Promise<Record<string, unknown>> {
+  const reason = netnsUnavailableReason();
+  if (reason !== undefined) return { bench: 'outage-recovery', skipped: reason };
+  return {
+    bench: 'outage-recovery',
+    note: `listener link down ${OUTAGE_MS} ms, ${OUTAGES} times; times from the link coming back up, sampled every 10 ms; "at target" = buffer within 5 ms of the target while playing`,
+    results: [await measure('opus'), await measure('pcm')],
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(JSON.stringify(await runOutageRecovery(), null, 2));
+  process.exit(0);
+}
