@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: runs every benchmark in turn and prints one JSON document of figures (never pass/fail).
- * The discovery benchmark needs root (network namespaces); the packaged-start one needs `npm run package` first.
+ * The discovery, outage-recovery and wifi-link benchmarks need root (network namespaces); wifi-link takes 10 minutes; the packaged-start one needs `npm run package` first.
  * One benchmark alone: node out/bench/<name>.js
  */
 import { cpus } from 'node:os';
@@ -9,8 +9,10 @@ import { runDriftSkew } from './drift-skew.js';
 import { runE2ePulse } from './e2e-pulse.js';
 import { runEncryptionCost } from './encryption-cost.js';
 import { runFanoutLoad } from './fanout-load.js';
+import { runOutageRecovery } from './outage-recovery.js';
 import { runPackagedStart } from './packaged-start.js';
 import { runPipelineLatency } from './pipeline-latency.js';
+import { runWifiLink } from './wifi-link.js';
 
 const benches: [string, () => Promise<Record<string, unknown>> | Record<string, unknown>][] = [
   ['pipeline-latency', runPipelineLatency],
@@ -19,6 +21,8 @@ const benches: [string, () => Promise<Record<string, unknown>> | Record<string, 
   ['e2e-pulse', runE2ePulse],
   ['drift-skew', runDriftSkew],
   ['discovery-times', runDiscoveryTimes],
+  ['outage-recovery', runOutageRecovery],
+  ['wifi-link', runWifiLink],
   ['packaged-start', runPackagedStart],
 ];
 const results = [];

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CodecName } from '../../src/core/handshake.js';
 import { writeTestWav } from '../../test/support/audio-files.js';
-import { NetnsLab, OutputLog } from '../../test/support/netns.js';
+import { NetnsLab, OutputLog, type LinkImpairment } from '../../test/support/netns.js';
 
 /** One line of the probe listener. */
 export interface ProbeSample {
@@ -46,8 +46,8 @@ export interface LinkedStream {
 
 const probe = fileURLToPath(new URL('./probe-listener.js', import.meta.url));
 
-/** Starts host and probe; `netem` shapes both ends of the veth when given. */
-export async function startLinkedStream(options: { codec: CodecName; seconds: number; sampleMs: number; netem?: string[] }): Promise<LinkedStream> {
+/** Starts host and probe, over a plain veth or, with `impairment`, a lossy, jittery link. */
+export async function startLinkedStream(options: { codec: CodecName; seconds: number; sampleMs: number; impairment?: LinkImpairment }): Promise<LinkedStream> {
   const dir = mkdtempSync(join(tmpdir(), 'auralync-bench-link-'));
   const lab = new NetnsLab();
   const stopAll = async () => {
@@ -55,11 +55,8 @@ export async function startLinkedStream(options: { codec: CodecName; seconds: nu
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const { a, b, addressA, deviceA, deviceB } = lab.addPair('host', 'lsn');
-    if (options.netem !== undefined) {
-      lab.netem(a, deviceA, options.netem);
-      lab.netem(b, deviceB, options.netem);
-    }
+    const { a, b, addressA, deviceA, deviceB } =
+      options.impairment === undefined ? lab.addPair('host', 'lsn') : await lab.addLossyPair('host', 'lsn', options.impairment);
     const input = join(dir, 'in.wav');
     writeTestWav(input, { seconds: options.seconds + 10, kind: 'tones' });
     const host = lab.spawnCli(a, ['host', '--input', input, '--codec', options.codec, '--name', 'bench'], { AURALYNC_DISCOVERY: 'off' });

@@ -4,7 +4,7 @@
  * those of real playback — printing its figures as one JSON line every SAMPLE_MS until SECONDS have
  * passed. Runs wherever it is started (inside a network namespace for the benchmarks).
  *
- *   node probe-listener.js HOST PORT SECONDS SAMPLE_MS
+ *   [PROBE_LATENCY_MS=80] node probe-listener.js HOST PORT SECONDS SAMPLE_MS
  */
 import { opusDecoderFactory } from '../../src/adapters/audio/audio-backend.js';
 import { NullSink } from '../../src/adapters/audio/null-sink.js';
@@ -14,6 +14,7 @@ import { DEFAULT_LATENCY_MS, DEFAULT_MAX_LATENCY_MS, MIN_ADAPTIVE_LATENCY_MS } f
 import { ListenerSession } from '../../src/app/listener-session.js';
 
 const [host, portText, secondsText, sampleText] = process.argv.slice(2);
+const fixedLatency = process.env.PROBE_LATENCY_MS === undefined ? undefined : Number(process.env.PROBE_LATENCY_MS);
 const started = performance.now();
 const session = new ListenerSession({
   host: host as string,
@@ -23,8 +24,9 @@ const session = new ListenerSession({
   clock: systemClock,
   protocol: 'v2',
   boost: 1,
-  latencyMs: DEFAULT_LATENCY_MS,
-  adaptiveLatency: { minMs: MIN_ADAPTIVE_LATENCY_MS, maxMs: DEFAULT_MAX_LATENCY_MS },
+  // PROBE_LATENCY_MS fixes the target (as `listen --latency MS` does); by default it adapts.
+  latencyMs: fixedLatency ?? DEFAULT_LATENCY_MS,
+  adaptiveLatency: fixedLatency === undefined ? { minMs: MIN_ADAPTIVE_LATENCY_MS, maxMs: DEFAULT_MAX_LATENCY_MS } : undefined,
   name: 'probe',
   opusDecoderFactory: opusDecoderFactory(),
 });

@@ -9,6 +9,13 @@
  * pinned the target at its maximum for the whole window and then some (bench/outage-recovery).
  */
 
+/**
+ * Share of packets the target is to cover. Over TCP each lost packet holds back the few behind it until
+ * it is resent, so on the Wi-Fi-like link of bench/wifi-link (0.5 % loss) about 1 % of packets come late:
+ * at p99 the target sat at that edge (67 ms) and played 6 gaps a minute; p99.5 (81 ms) played none.
+ */
+const COVERED_FRACTION = 0.995;
+
 /** Options of a JitterEstimator. */
 export interface JitterEstimatorOptions {
   /** Smallest target proposed [ms]. */
@@ -64,12 +71,12 @@ export class JitterEstimator {
     if (drop > 0) this.samples = this.samples.slice(drop);
   }
 
-  /** The 99th percentile of transit above the window's fastest packet [ms]; 0 with no data. */
+  /** The 99.5th percentile of transit above the window's fastest packet [ms]; 0 with no data. */
   get jitterMs(): number {
     if (this.samples.length < 2) return 0;
     const transits = this.samples.map((s) => s.transitMs).sort((a, b) => a - b);
-    const p99 = transits[Math.min(transits.length - 1, Math.ceil(0.99 * transits.length) - 1)] as number;
-    return p99 - (transits[0] as number);
+    const high = transits[Math.min(transits.length - 1, Math.ceil(COVERED_FRACTION * transits.length) - 1)] as number;
+    return high - (transits[0] as number);
   }
 
   /** Proposed target [ms]: one packet (audio arrives a packet at a time) + jitter + margin, within the bounds. */

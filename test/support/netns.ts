@@ -6,7 +6,20 @@
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { MAIN_JS } from './cli.js';
+
+/** The user-space netem stand-in (test/support/lossy-link.py; tsc does not copy it to out/). */
+const LOSSY_LINK = fileURLToPath(new URL('../../../test/support/lossy-link.py', import.meta.url));
+
+/** What a lossy link does to every packet, each way: like `netem delay D J loss L%`. */
+export interface LinkImpairment {
+  readonly delayMs: number;
+  readonly jitterMs: number;
+  readonly lossPercent: number;
+  /** Seed of the loss and jitter draws, so a run can be repeated. */
+  readonly seed: number;
+}
 
 const PREFIX = 'auralync-t';
 
@@ -98,9 +111,43 @@ export class NetnsLab {
     if (up) ip(['-n', ns, 'route', 'replace', '224.0.0.0/4', 'dev', device]);
   }
 
-  /** Shapes what `device` in `ns` sends with netem, e.g. ['delay', '5ms', '20ms', 'loss', '0.5%']. */
-  netem(ns: string, device: string, args: string[]): void {
-    execFileSync('tc', ['-n', ns, 'qdisc', 'replace', 'dev', device, 'root', 'netem', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /**
+   * Two namespaces joined by an impaired point-to-point link: delay, jitter and loss each way, applied by
+   * test/support/lossy-link.py to every IP packet (these kernels have no netem). Needs python3 and /dev/net/tun.
+   */
+  async addLossyPair(
+    roleA: string,
+    roleB: string,
+    impairment: LinkImpairment,
+  ): Promise<{ a: string; b: string; addressA: string; addressB: string; deviceA: string; deviceB: string }> {
+    const a = this.create(roleA);
+    const b = this.create(roleB);
+    const [deviceA, deviceB] = [`al${this.tag}x`, `al${this.tag}y`];
+    const [addressA, addressB] = [this.address(1), this.address(2)];
+    const { delayMs, jitterMs, lossPercent, seed } = impairment;
+    const child = spawn('python3', [LOSSY_LINK, a, b, deviceA, deviceB, addressA, addressB, String(delayMs), String(jitterMs), String(lossPercent), String(seed)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.children.add(child);
+    child.on('exit', () => this.children.delete(child));
+    await new Promise<void>((resolve, reject) => {
+      let output = '';
+      const timer = setTimeout(() => reject(new Error(`the lossy link did not come up: ${output}`)), 10_000);
+      const onData = (bytes: Buffer) => {
+        output += bytes.toString();
+        if (/^ready$/m.test(output)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the lossy link exited (${code}): ${output.trim()}`));
+      });
+    });
+    return { a, b, addressA, addressB, deviceA, deviceB };
   }
 
   /** Runs `auralync ...args` (the compiled CLI) inside `ns`, with stdout and stderr piped. */

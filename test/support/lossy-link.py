@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""A lossy, jittery point-to-point link between two network namespaces, for tests and benchmarks.
+
+The kernels of our machines have no netem qdisc ("Specified qdisc kind is unknown"), so this does in
+user space what `tc qdisc add dev X root netem delay D J loss L%` would do on both ends: two TUN
+devices, one moved into each namespace, and every IP packet carried between them by this process,
+each one dropped with probability L or else delivered after D ± J ms (uniform; a negative delay sends
+at once; packets may overtake each other, as with netem). Seeded, so a run can be repeated.
+
+    lossy-link.py NS_A NS_B DEV_A DEV_B ADDR_A ADDR_B DELAY_MS JITTER_MS LOSS_PERCENT SEED
+
+Prints "ready" once both ends are up; runs until SIGTERM/SIGINT; the devices vanish with the process.
+"""
+import fcntl
+import heapq
+import os
+import random
+import select
+import signal
+import struct
+import subprocess
+import sys
+import time
+
+TUNSETIFF = 0x400454CA
+IFF_TUN = 0x0001
+IFF_NO_PI = 0x1000
+
+
+def open_tun(name):
+    fd = os.open("/dev/net/tun", os.O_RDWR | os.O_NONBLOCK)
+    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", name.encode(), IFF_TUN | IFF_NO_PI))
+    return fd
+
+
+def ip(*args):
+    subprocess.run(["ip", *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def main():
+    ns_a, ns_b, dev_a, dev_b, addr_a, addr_b = sys.argv[1:7]
+    delay_ms, jitter_ms, loss_percent = (float(v) for v in sys.argv[7:10])
+    rng = random.Random(int(sys.argv[10]))
+    fds = {}
+    for ns, dev, mine, peer in ((ns_a, dev_a, addr_a, addr_b), (ns_b, dev_b, addr_b, addr_a)):
+        fds[dev] = open_tun(dev)
+        ip("link", "set", dev, "netns", ns)
+        ip("-n", ns, "addr", "add", mine, "peer", peer, "dev", dev)
+        ip("-n", ns, "link", "set", dev, "up")
+    other = {fds[dev_a]: fds[dev_b], fds[dev_b]: fds[dev_a]}
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    signal.signal(signal.SIGINT, lambda *_: stop.append(1))
+    print("ready", flush=True)
+    queue = []  # (due time, sequence, destination fd, packet)
+    sequence = 0
+    while not stop:
+        now = time.monotonic()
+        while queue and queue[0][0] <= now:
+            _, _, destination, packet = heapq.heappop(queue)
+            try:
+                os.write(destination, packet)
+            except OSError:
+                pass  # that end is down (link cut by a test): the packet is lost, as on a real link
+        timeout = max(0.0, queue[0][0] - now) if queue else 0.5
+        try:
+            readable, _, _ = select.select(list(other), [], [], timeout)
+        except InterruptedError:
+            continue
+        for source in readable:
+            while True:
+                try:
+                    packet = os.read(source, 65536)
+                except (BlockingIOError, OSError):
+                    break
+                if rng.random() * 100 < loss_percent:
+                    continue
+                wait = max(0.0, delay_ms + rng.uniform(-jitter_ms, jitter_ms)) / 1000
+                sequence += 1
+                heapq.heappush(queue, (time.monotonic() + wait, sequence, other[source], packet))
+
+
+if __name__ == "__main__":
+    main()
