@@ -73,9 +73,12 @@ export async function runPulseE2e(dir: string, codec: 'opus' | 'pcm', listenArgs
     const b = new Float32Array(Math.max(0, bRaw.length + offset));
     if (offset >= 0) b.set(bRaw, offset);
     else b.set(bRaw.subarray(-offset));
-    const lag = delayFrames(a, b, 48_000);
     const onset = a.findIndex((v) => Math.abs(v) > 0.1);
     if (onset < 0) throw new Error('the tone never reached al_src (paplay failed?)');
+    // The delay from the sweep alone: a steady tone correlates equally well at every whole period, so a
+    // glitch in it could pull a whole-signal correlation to a wrong lag.
+    const sweepStart = onset + 2 * 48_000;
+    const lag = delayFrames(a.subarray(sweepStart, sweepStart + 48_000), b.subarray(sweepStart, sweepStart + 2 * 48_000), 48_000);
     const window = (x: Float32Array, start: number) => x.subarray(start + 12_000, start + 12_000 + 48_000);
     const receivedTone = window(b, onset + lag);
     return {

@@ -1,0 +1,234 @@
+/**
+ * Side by side with Snapcast (issue 6 (d)), on the same private PulseAudio null sinks: a marker, 60 s of
+ * 1 kHz (BENCH_SNAP_SECONDS) and a marker are played into al_src; each system carries al_src's monitor to
+ * al_out; both monitors are recorded in this process on one clock. For each system the settings are
+ * tried from the smallest up, and the first that plays the whole tone cleanly is its smallest clean
+ * setting; its delay (at the first marker) and the delay's growth per minute are reported, and the ratio.
+ *
+ * - AuraLync: `host --device al_src --codec opus|pcm` → `listen --device al_out --latency MS`: Opus (the
+ *   default) and PCM (what Snapcast is given here).
+ * - Snapcast (Debian's snapserver/snapclient, `build/setup-system.sh bench` installs them): parec of
+ *   al_src's monitor into a FIFO → snapserver (pipe source, PCM codec, 10 ms chunks, --stream.buffer MS)
+ *   → snapclient (PulseAudio player into al_out, buffer_time 20 ms). All on 127.0.0.1.
+ * Prints JSON. Needs pulseaudio, audify, and snapserver/snapclient (else that side is skipped).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeS16, wavHeader } from '../src/core/wav-format.js';
+import { MAIN_JS } from '../test/support/cli.js';
+import { freePort } from '../test/support/free-port.js';
+import { recordMonitor } from '../test/support/monitor-recorder.js';
+import { startPulse, stopPulse } from '../test/support/pulse.js';
+import { leftChannel } from '../test/support/signals.js';
+import { round } from './support/stats.js';
+import { badWindows, delayAt, markedTone, type ToneLayout } from './support/tone-check.js';
+
+const TONE_S = Number(process.env.BENCH_SNAP_SECONDS ?? 60);
+const AURALYNC_LATENCIES = [30, 40, 60, 80, 120, 200];
+const SNAPCAST_BUFFERS = [40, 60, 80, 100, 150, 200, 300, 500, 1000];
+/** Longest delay searched for [frames]: 1.5 s, above Snapcast's default buffer. */
+const MAX_LAG = 72_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One system carrying al_src's monitor to al_out at one setting; stop() ends every process it started. */
+interface Carrier {
+  stop(): Promise<void>;
+}
+
+function watch(child: ChildProcess, name: string, log: string[]): ChildProcess {
+  const keep = (bytes: Buffer) => {
+    for (const line of bytes.toString().split('\n')) if (line.trim() !== '') log.push(`${name}: ${line.trim()}`.slice(0, 200));
+    if (log.length > 200) log.splice(0, log.length - 200);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  child.on('error', (err) => log.push(`${name}: ${err.message}`));
+  return child;
+}
+
+function stopAll(children: ChildProcess[]): Promise<void> {
+  return Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const force = setTimeout(() => child.kill('SIGKILL'), 2000);
+          child.once('exit', () => (clearTimeout(force), resolve()));
+          child.kill('SIGINT');
+        }),
+    ),
+  ).then(() => undefined);
+}
+
+async function waitForLine(log: string[], pattern: RegExp, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!log.some((line) => pattern.test(line))) {
+    if (Date.now() > until) throw new Error(`no ${pattern} within ${timeoutMs} ms: ${log.slice(-5).join(' | ')}`);
+    await sleep(50);
+  }
+}
+
+async function startAuraLync(codec: 'opus' | 'pcm', latencyMs: number, log: string[]): Promise<Carrier> {
+  const port = await freePort();
+  const env = { ...process.env, AURALYNC_DISCOVERY: 'off' };
+  const host = watch(spawn(process.execPath, [MAIN_JS, 'host', '--device', 'al_src', '--port', String(port), '--name', 'bench', '--codec', codec], { env }), 'host', log);
+  const children = [host];
+  try {
+    await waitForLine(log, /hosting 'bench'/, 15_000);
+    const args = [MAIN_JS, 'listen', `127.0.0.1:${port}`, '--device', 'al_out', '--latency', String(latencyMs)];
+    children.push(watch(spawn(process.execPath, args, { env }), 'listener', log));
+    await waitForLine(log, /listening to bench/, 15_000);
+    await sleep(1500);
+  } catch (err) {
+    await stopAll(children);
+    throw err;
+  }
+  return { stop: () => stopAll(children) };
+}
+
+async function startSnapcast(bufferMs: number, dir: string, log: string[]): Promise<Carrier> {
+  const port = await freePort();
+  const fifo = join(dir, `snapfifo-${bufferMs}`);
+  const config = join(dir, 'snapserver.conf');
+  writeFileSync(config, '');
+  const server = watch(
+    spawn('snapserver', [
+      '-c', config,
+      `--server.datadir=${dir}`,
+      '--http.enabled=false',
+      '--tcp.enabled=false',
+      '--stream.bind_to_address=127.0.0.1',
+      `--stream.port=${port}`,
+      `--stream.source=pipe://${fifo}?name=bench&mode=create&sampleformat=48000:16:2&codec=pcm`,
+      `--stream.buffer=${bufferMs}`,
+      '--stream.chunk_ms=10',
+      '--logging.sink=stderr',
+    ]),
+    'snapserver',
+    log,
+  );
+  const children = [server];
+  try {
+    await waitForLine(log, /PipeStream|pipe|Stream/i, 10_000);
+    await sleep(300);
+    // parec writes the monitor into the FIFO that snapserver reads.
+    children.push(watch(spawn('sh', ['-c', `exec parec -d al_src.monitor --raw --format=s16le --rate=48000 --channels=2 --latency-msec=10 > '${fifo}'`]), 'parec', log));
+    const client = spawn('snapclient', ['-h', '127.0.0.1', '-p', String(port), '--hostID', 'bench', '--player', 'pulse:buffer_time=20', '-s', 'al_out', '--logsink', 'stderr']);
+    children.push(watch(client, 'snapclient', log));
+    await waitForLine(log, /snapclient: .*(Connected|ServerSettings|Player name)/i, 15_000);
+    await sleep(1500 + bufferMs);
+  } catch (err) {
+    await stopAll(children);
+    throw err;
+  }
+  return { stop: () => stopAll(children) };
+}
+
+/** Plays the signal through whatever carries al_src to al_out now; measures delays and bad windows. */
+async function trial(wav: string, layout: ToneLayout): Promise<{ delayMs: number; growthMsPerMin: number; badWindows: number; windows: number; firstBadS: number | undefined }> {
+  const [sent, received] = await Promise.all([recordMonitor('Monitor of al_src'), recordMonitor('Monitor of al_out')]);
+  try {
+    await sleep(300);
+    const player = spawnSync('paplay', ['-d', 'al_src', wav]);
+    if (player.status !== 0) throw new Error(`paplay failed: ${player.stderr.toString().trim()}`);
+    await sleep(MAX_LAG / 48 + 300);
+  } finally {
+    await Promise.all([sent.stop(), received.stop()]);
+  }
+  const a = leftChannel(sent.samples());
+  const bRaw = leftChannel(received.samples());
+  // Both recordings on the timeline of `sent`, which starts at the signal's onset.
+  const onset = a.findIndex((v) => Math.abs(v) > 0.05);
+  if (onset < 0) throw new Error('the signal never reached al_src');
+  const shift = Math.round((received.startMs - sent.startMs) * 48) - onset + layout.marker1;
+  const b = new Float32Array(Math.max(0, bRaw.length + shift));
+  if (shift >= 0) b.set(bRaw, shift);
+  else b.set(bRaw.subarray(-shift));
+  const aligned = new Float32Array(layout.frames + MAX_LAG);
+  aligned.set(a.subarray(Math.max(0, onset - layout.marker1), Math.max(0, onset - layout.marker1) + aligned.length));
+  const delay1 = delayAt(aligned, b, layout.marker1, MAX_LAG);
+  const delay2 = delayAt(aligned, b, layout.marker2, MAX_LAG);
+  const quality = badWindows(b, layout, delay1, delay2);
+  const minutes = (layout.marker2 - layout.marker1) / 48_000 / 60;
+  return {
+    delayMs: round(delay1 / 48, 1),
+    growthMsPerMin: round((delay2 - delay1) / 48 / minutes, 2),
+    badWindows: quality.bad,
+    windows: quality.windows,
+    firstBadS: quality.firstBadS === undefined ? undefined : round(quality.firstBadS, 2),
+  };
+}
+
+/** Tries settings from the smallest up; the first with no bad window is the smallest clean one. */
+async function search(
+  system: string,
+  settings: readonly number[],
+  start: (setting: number, log: string[]) => Promise<Carrier>,
+  wav: string,
+  layout: ToneLayout,
+): Promise<Record<string, unknown>> {
+  const tried = [];
+  for (const setting of settings) {
+    const log: string[] = [];
+    let carrier: Carrier;
+    try {
+      carrier = await start(setting, log);
+    } catch (err) {
+      tried.push({ setting, error: (err as Error).message.split('\n')[0] });
+      continue;
+    }
+    try {
+      const result = await trial(wav, layout);
+      tried.push({ setting, ...result, clean: result.badWindows === 0 });
+      if (result.badWindows === 0) return { system, smallestCleanSetting: setting, delayMs: result.delayMs, growthMsPerMin: result.growthMsPerMin, tried };
+    } catch (err) {
+      tried.push({ setting, error: (err as Error).message.split('\n')[0], log: log.slice(-3) });
+    } finally {
+      await carrier.stop();
+    }
+  }
+  return { system, smallestCleanSetting: null, tried };
+}
+
+export async function runVsSnapcast(): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), 'auralync-bench-snap-'));
+  try {
+    Object.assign(process.env, await startPulse());
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    return { bench: 'vs-snapcast', skipped: (err as Error).message };
+  }
+  try {
+    const { samples, layout } = markedTone(TONE_S);
+    const wav = join(dir, 'marked-tone.wav');
+    const body = encodeS16(samples);
+    writeFileSync(wav, Buffer.concat([wavHeader({ sampleRate: 48_000, channels: 2, sampleFormat: 's16', dataBytes: body.length }), body]));
+    const opus = await search('auralync (opus, --latency MS)', AURALYNC_LATENCIES, (ms, log) => startAuraLync('opus', ms, log), wav, layout);
+    const pcm = await search('auralync (pcm, --latency MS)', AURALYNC_LATENCIES, (ms, log) => startAuraLync('pcm', ms, log), wav, layout);
+    const haveSnapcast = spawnSync('snapserver', ['--version']).status === 0 && spawnSync('snapclient', ['--version']).status === 0;
+    const snapcast = haveSnapcast
+      ? await search('snapcast (pcm, --stream.buffer MS)', SNAPCAST_BUFFERS, (ms, log) => startSnapcast(ms, dir, log), wav, layout)
+      : { system: 'snapcast', skipped: 'snapserver/snapclient not installed (build/setup-system.sh bench)' };
+    const s = (snapcast as { delayMs?: number }).delayMs;
+    const ratio = (ours: Record<string, unknown>) => (typeof ours.delayMs === 'number' && s !== undefined ? round(ours.delayMs / s, 2) : null);
+    return {
+      bench: 'vs-snapcast',
+      toneSeconds: TONE_S,
+      note: 'clean = every 10 ms window of the received 1 kHz tone within 3 dB of its level with < 1 % of its energy elsewhere; delay at the first marker, growth from the first to the second',
+      results: [opus, pcm, snapcast],
+      ratioOpus: ratio(opus),
+      ratioPcm: ratio(pcm),
+    };
+  } finally {
+    await stopPulse();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(JSON.stringify(await runVsSnapcast(), null, 2));
+  process.exit(0);
+}
