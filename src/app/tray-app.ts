@@ -162,6 +162,7 @@ export class TrayApp {
       deps.log(`settings: ${loaded.recovered.reason} in ${deps.settingsStore.path}${kept}`);
       this.notify({ type: 'problem', title: 'Settings were reset', body: `${loaded.recovered.reason}${kept}` });
     }
+    if (loaded.notSaved !== undefined) this.settingsNotSaved(loaded.notSaved);
     if (!deps.hidden) deps.log('AuraLync is running in the system tray (its menu has everything; Quit ends it)');
     this.startDiscovery();
     void this.refreshDevices();
@@ -559,10 +560,16 @@ export class TrayApp {
         },
         (err: unknown) => {
           // Said once per run of failures, not on every click.
-          if (!this.saveFailed) this.deps.log(`warning: cannot save settings: ${describeError(err)}`);
+          if (!this.saveFailed) this.settingsNotSaved(describeError(err));
           this.saveFailed = true;
         },
       );
+  }
+
+  /** Settings cannot be written (read-only or full disk): the app runs on with them in memory, and says so. */
+  private settingsNotSaved(why: string): void {
+    this.deps.log(`warning: settings will not be kept after AuraLync quits: ${why}`);
+    this.notify({ type: 'problem', title: 'Settings cannot be saved', body: `AuraLync runs on, but changes will not be kept: ${why}` });
   }
 
   private async readAutostart(): Promise<boolean> {

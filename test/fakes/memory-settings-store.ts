@@ -6,6 +6,8 @@ export class MemorySettingsStore implements SettingsStore {
   readonly path = 'memory:config.json';
   readonly saved: Settings[] = [];
   loadResult: SettingsLoad;
+  /** When set, save() rejects with it (a full or read-only disk). */
+  failSave: Error | undefined;
 
   constructor(settings: Partial<Settings> = {}) {
     this.loadResult = { settings: { ...DEFAULT_SETTINGS, ...settings }, recovered: undefined, migratedFrom: undefined };
@@ -16,6 +18,7 @@ export class MemorySettingsStore implements SettingsStore {
   }
 
   async save(settings: Settings): Promise<void> {
+    if (this.failSave !== undefined) throw this.failSave;
     this.saved.push(settings);
   }
 

@@ -1,5 +1,6 @@
 /** Settings on disk (conf) in temporary directories: round trip, damaged files kept aside, migration. */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,15 +103,77 @@ describe('settings store (conf)', () => {
     assert.equal(JSON.parse(readFileSync(file(), 'utf8')).version, SETTINGS_VERSION);
   });
 
-  it('a folder it cannot create: ERR_FILE naming it', async function () {
+  it('a folder it cannot create: the defaults, in memory, and one line saying why', async function () {
+    let target = join(dir, 'sub', 'auralync');
     if (process.platform === 'win32' || process.getuid?.() === 0) {
       // root ignores directory permissions; use a path under a regular file instead.
       writeFileSync(join(dir, 'not-a-dir'), '');
-      await assert.rejects(new ConfSettingsStore({ dir: join(dir, 'not-a-dir', 'sub') }).load(), (err) => isAuraError(err, 'ERR_FILE') && /settings folder/.test(err.message));
-      return;
+      target = join(dir, 'not-a-dir', 'sub');
+    } else {
+      chmodSync(dir, 0o500);
     }
-    chmodSync(dir, 0o500);
-    await assert.rejects(new ConfSettingsStore({ dir: join(dir, 'sub') }).load(), (err) => isAuraError(err, 'ERR_FILE'));
-    chmodSync(dir, 0o700);
+    try {
+      const loaded = await new ConfSettingsStore({ dir: target }).load();
+      assert.deepEqual(loaded.settings, DEFAULT_SETTINGS);
+      assert.match(loaded.notSaved ?? '', /^cannot create the settings folder .*not-a-dir|^cannot create the settings folder/);
+      assert.ok(!(loaded.notSaved ?? '').includes('\n'));
+    } finally {
+      chmodSync(dir, 0o700);
+    }
+  });
+
+  describe('on a read-only or full disk (real tmpfs mounts; root only)', () => {
+    let mountPoint: string;
+    before(function () {
+      if (process.platform !== 'linux' || process.getuid?.() !== 0) {
+        console.log('      (skipped: mounting a tmpfs needs root on Linux)');
+        this.skip();
+      }
+    });
+    beforeEach(function () {
+      mountPoint = mkdtempSync(join(tmpdir(), 'auralync-settings-mnt-'));
+      const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mountPoint], { encoding: 'utf8' });
+      if (mounted.status !== 0) {
+        rmSync(mountPoint, { recursive: true, force: true });
+        console.log(`      (skipped: cannot mount a tmpfs here: ${mounted.stderr.trim()})`);
+        this.skip();
+      }
+    });
+    afterEach(() => {
+      spawnSync('umount', [mountPoint]);
+      rmSync(mountPoint, { recursive: true, force: true });
+    });
+
+    const saved = { ...DEFAULT_SETTINGS, boost: 4, displayName: 'Den' };
+
+    it('full: saving fails with one ERR_FILE line and the file on disk keeps the last good settings', async () => {
+      const settingsDir = join(mountPoint, 'auralync');
+      await new ConfSettingsStore({ dir: settingsDir }).load();
+      await new ConfSettingsStore({ dir: settingsDir }).save(saved);
+      const before = readFileSync(join(settingsDir, 'config.json'), 'utf8');
+      // Fill the disk.
+      spawnSync('dd', ['if=/dev/zero', `of=${join(mountPoint, 'filler')}`, 'bs=1k', 'count=128'], { stdio: 'ignore' });
+      const store = new ConfSettingsStore({ dir: settingsDir });
+      const loaded = await store.load();
+      assert.deepEqual(loaded.settings, saved, 'still readable');
+      const bigName = 'x'.repeat(60);
+      await assert.rejects(store.save({ ...saved, displayName: bigName }), (err: Error) => isAuraError(err, 'ERR_FILE') && /ENOSPC|no space/i.test(err.message) && !err.message.includes('\n'));
+      assert.equal(readFileSync(join(settingsDir, 'config.json'), 'utf8'), before, 'the old file is intact (atomic write)');
+    });
+
+    it('read-only: reads what is there; a repair it cannot write is reported as notSaved, not thrown', async () => {
+      const settingsDir = join(mountPoint, 'auralync');
+      await new ConfSettingsStore({ dir: settingsDir }).load();
+      await new ConfSettingsStore({ dir: settingsDir }).save(saved);
+      // An older, unversioned file (to be migrated) and then the disk goes read-only.
+      writeFileSync(join(settingsDir, 'config.json'), JSON.stringify({ boost: 3 }));
+      assert.equal(spawnSync('mount', ['-o', 'remount,ro', mountPoint]).status, 0);
+      const store = new ConfSettingsStore({ dir: settingsDir });
+      const loaded = await store.load();
+      assert.equal(loaded.settings.boost, 3, 'the settings are read');
+      assert.match(loaded.notSaved ?? '', /read-only|EROFS/i);
+      await assert.rejects(store.save(saved), (err: Error) => isAuraError(err, 'ERR_FILE') && /read-only|EROFS/i.test(err.message));
+      assert.deepEqual(JSON.parse(readFileSync(join(settingsDir, 'config.json'), 'utf8')), { boost: 3 }, 'nothing lost');
+    });
   });
 });

@@ -362,6 +362,30 @@ describe('tray app', () => {
     await app.stop();
   });
 
+  it('settings that cannot be saved (full or read-only disk): it runs on, says so once in a line and a notification', async () => {
+    const { app, tray, notifier, store, logs } = setup();
+    store.failSave = new AuraError('ERR_FILE', 'cannot save /cfg/config.json: ENOSPC: no space left on device');
+    await app.start();
+    tray.click('boost.4');
+    await app.idle();
+    tray.click('boost.2');
+    await app.idle();
+    await flush();
+    assert.equal(tray.item('boost').label, 'Boost (2x)', 'the change applies for this run');
+    assert.deepEqual(notifier.titles(), ['Settings cannot be saved']);
+    assert.equal(logs.filter((line) => /settings will not be kept .*ENOSPC/.test(line)).length, 1);
+    await app.stop();
+  });
+
+  it('a settings place it cannot write at start: the same one notice', async () => {
+    const { app, notifier, store } = setup();
+    store.loadResult = { ...store.loadResult, notSaved: 'cannot create the settings folder /ro/auralync: EROFS: read-only file system' };
+    await app.start();
+    assert.deepEqual(notifier.titles(), ['Settings cannot be saved']);
+    assert.match(notifier.shown[0]?.body ?? '', /EROFS/);
+    await app.stop();
+  });
+
   it('no tray: start() rejects with the tray error and nothing is started', async () => {
     const { app, tray, finder } = setup({ modeAtExit: 'hosting' });
     tray.failStart = new AuraError('ERR_NO_TRAY', 'cannot show the tray icon (no display/tray)');

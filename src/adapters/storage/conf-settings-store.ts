@@ -38,7 +38,8 @@ export class ConfSettingsStore implements SettingsStore {
     try {
       mkdirSync(this.options.dir, { recursive: true });
     } catch (err) {
-      throw new AuraError('ERR_FILE', `cannot create the settings folder ${this.options.dir}: ${describeError(err)}`);
+      // Nowhere to keep settings (read-only home, a file in the way): run on the defaults, in memory.
+      return { settings: DEFAULT_SETTINGS, recovered: undefined, migratedFrom: undefined, notSaved: `cannot create the settings folder ${this.options.dir}: ${describeError(err)}` };
     }
     let raw: unknown;
     let backupPath: string | undefined;
@@ -47,16 +48,21 @@ export class ConfSettingsStore implements SettingsStore {
       this.conf = this.open();
       raw = { ...this.conf.store };
     } catch (err) {
-      if (!existsSync(this.path)) throw new AuraError('ERR_FILE', `cannot read ${this.path}: ${describeError(err)}`);
+      if (!existsSync(this.path)) {
+        return { settings: DEFAULT_SETTINGS, recovered: undefined, migratedFrom: undefined, notSaved: `cannot read or create ${this.path}: ${describeError(err)}` };
+      }
       // Not JSON (a hand edit gone wrong, a disk error): keep it aside and start from the defaults.
       unreadable = `the settings file could not be read (${describeError(err)})`;
       backupPath = this.backupName();
       try {
         renameSync(this.path, backupPath);
+        this.conf = this.open();
       } catch (renameErr) {
-        throw new AuraError('ERR_FILE', `cannot move the damaged ${this.path} aside: ${describeError(renameErr)}`);
+        // A damaged file on a read-only disk: leave it alone and run on the defaults in memory.
+        this.conf = undefined;
+        const reason = `${unreadable}; using the defaults`;
+        return { settings: DEFAULT_SETTINGS, recovered: { reason, backupPath: undefined }, migratedFrom: undefined, notSaved: `cannot move the damaged ${this.path} aside: ${describeError(renameErr)}` };
       }
-      this.conf = this.open();
       raw = {};
     }
     const fresh = unreadable === undefined && Object.keys(raw as object).length === 0;
@@ -73,8 +79,15 @@ export class ConfSettingsStore implements SettingsStore {
       }
       recovered = { reason: `some settings were not valid (${parsed.problems.join('; ')})`, backupPath };
     }
-    if (recovered !== undefined || parsed.migratedFrom !== undefined) await this.save(parsed.settings);
-    return { settings: parsed.settings, recovered, migratedFrom: parsed.migratedFrom };
+    let notSaved: string | undefined;
+    if (recovered !== undefined || parsed.migratedFrom !== undefined) {
+      try {
+        await this.save(parsed.settings);
+      } catch (err) {
+        notSaved = describeError(err);
+      }
+    }
+    return { settings: parsed.settings, recovered, migratedFrom: parsed.migratedFrom, notSaved };
   }
 
   async save(settings: Settings): Promise<void> {
