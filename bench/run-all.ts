@@ -12,6 +12,7 @@ import { runFanoutLoad } from './fanout-load.js';
 import { runOutageRecovery } from './outage-recovery.js';
 import { runPackagedStart } from './packaged-start.js';
 import { runPipelineLatency } from './pipeline-latency.js';
+import { runVsSnapcast } from './vs-snapcast.js';
 import { runWifiLink } from './wifi-link.js';
 
 const benches: [string, () => Promise<Record<string, unknown>> | Record<string, unknown>][] = [
@@ -20,6 +21,7 @@ const benches: [string, () => Promise<Record<string, unknown>> | Record<string, 
   ['encryption-cost', runEncryptionCost],
   ['e2e-pulse', runE2ePulse],
   ['drift-skew', runDriftSkew],
+  ['vs-snapcast', runVsSnapcast],
   ['discovery-times', runDiscoveryTimes],
   ['outage-recovery', runOutageRecovery],
   ['wifi-link', runWifiLink],
