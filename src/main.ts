@@ -85,7 +85,7 @@ async function host(command: HostCommand, status: StatusLine): Promise<number> {
   let source: AudioSource;
   const backend = await loadAudioBackend({ required: command.input === undefined });
   if (command.input !== undefined) source = new FileSource(command.input, systemClock);
-  else source = await backend!.captureSource(command.device);
+  else source = await backend!.captureSource(command.device, (line) => status.log(line));
   const session = new HostSession({
     source,
     server: new TcpServer(),
@@ -275,7 +275,7 @@ async function listen(command: ListenCommand, status: StatusLine): Promise<numbe
   let sink: AudioSink;
   if (command.output === '-') sink = new RawStreamSink(process.stdout);
   else if (command.output !== undefined) sink = await WavFileSink.create(command.output);
-  else sink = await backend!.playbackSink(command.device);
+  else sink = await backend!.playbackSink(command.device, (line) => status.log(line));
   let target = { host: command.host, port: command.port };
   let resolveAddress: (() => Promise<{ host: string; port: number } | undefined>) | undefined;
   const byName = !discoveryOff && !isIpLiteral(command.host) && command.host.toLowerCase() !== 'localhost';
@@ -390,8 +390,8 @@ async function tray(hidden: boolean, packaged: PackagedRuntime | undefined): Pro
   const needBackend = async () => backend ?? ((await loadAudioBackend({ required: true })) as NonNullable<typeof backend>);
   const audio: TrayAudio = {
     catalog: backend?.catalog,
-    captureSource: async (id) => (testInput !== undefined ? new FileSource(testInput, systemClock) : (await needBackend()).captureSource(id ?? undefined)),
-    playbackSink: async (id) => (await needBackend()).playbackSink(id ?? undefined),
+    captureSource: async (id) => (testInput !== undefined ? new FileSource(testInput, systemClock) : (await needBackend()).captureSource(id ?? undefined, log)),
+    playbackSink: async (id) => (await needBackend()).playbackSink(id ?? undefined, log),
     opusEncoderFactory: backend?.opusEncoderFactory,
     opusDecoderFactory: opusDecoderFactory(),
   };

@@ -9,15 +9,25 @@ import { loadAudify } from './audify-module.js';
 import { AudifyOpusEncoder } from './audify-opus-encoder.js';
 import { isOpusDecoderAvailable, OpusscriptDecoder } from './opusscript-decoder.js';
 import { AudifyPlaybackSink } from './audify-playback-sink.js';
+import { FallbackPlaybackSink } from './fallback-playback-sink.js';
+import { RetryingCaptureSource } from './retrying-capture-source.js';
+import { systemClock } from '../system-clock.js';
 
 /** Everything audio that needs the native backend. */
 export interface AudioBackend {
   /** Capture (loopback) and output devices. */
   readonly catalog: DeviceCatalog;
-  /** A capture source on the device named by `deviceQuery` (id, name or unique part of a name), or the default. */
-  captureSource(deviceQuery: string | undefined): Promise<AudioSource>;
-  /** A playback sink on the device named by `deviceQuery`, or the default output. */
-  playbackSink(deviceQuery: string | undefined): Promise<ClockedSink>;
+  /**
+   * A capture source on the device named by `deviceQuery` (id, name or unique part of a name), or the
+   * default. With `onNotice`, a device that goes away is bridged with silence and reopened when it can
+   * be (RetryingCaptureSource), and `onNotice` hears about it.
+   */
+  captureSource(deviceQuery: string | undefined, onNotice?: (message: string) => void): Promise<AudioSource>;
+  /**
+   * A playback sink on the device named by `deviceQuery`, or the default output. With `onFallback`, a
+   * chosen device that goes away hands over to the default output (FallbackPlaybackSink).
+   */
+  playbackSink(deviceQuery: string | undefined, onFallback?: (message: string) => void): Promise<ClockedSink>;
   /** Makes an Opus encoder (48 kHz stereo, 20 ms packets). */
   readonly opusEncoderFactory: () => AudioEncoder;
 }
@@ -38,8 +48,25 @@ export async function loadAudioBackend(options: { required: boolean }): Promise<
     query === undefined ? undefined : resolveDevice(await catalog.list(), query, kind);
   return {
     catalog,
-    captureSource: async (query) => new AudifyCaptureSource({ device: await pick(query, 'capture') }),
-    playbackSink: async (query) => new AudifyPlaybackSink({ device: await pick(query, 'output') }),
+    captureSource: async (query, onNotice) => {
+      const device = await pick(query, 'capture');
+      if (onNotice === undefined) return new AudifyCaptureSource({ device });
+      // A chosen device is watched: the sound server may quietly move its stream to another device.
+      const isPresent = device === undefined ? undefined : () => catalog.isPresent(device);
+      return new RetryingCaptureSource({ open: () => new AudifyCaptureSource({ device }), clock: systemClock, onNotice, isPresent });
+    },
+    playbackSink: async (query, onFallback) => {
+      const device = await pick(query, 'output');
+      const chosen = new AudifyPlaybackSink({ device });
+      if (device === undefined || onFallback === undefined) return chosen;
+      return new FallbackPlaybackSink({
+        chosen,
+        openDefault: () => new AudifyPlaybackSink(),
+        onFallback,
+        isPresent: () => catalog.isPresent(device),
+        clock: systemClock,
+      });
+    },
     opusEncoderFactory: () => new AudifyOpusEncoder(),
   };
 }
