@@ -390,8 +390,9 @@ async function tray(hidden: boolean, packaged: PackagedRuntime | undefined): Pro
   const needBackend = async () => backend ?? ((await loadAudioBackend({ required: true })) as NonNullable<typeof backend>);
   const audio: TrayAudio = {
     catalog: backend?.catalog,
-    captureSource: async (id) => (testInput !== undefined ? new FileSource(testInput, systemClock) : (await needBackend()).captureSource(id ?? undefined, log)),
-    playbackSink: async (id) => (await needBackend()).playbackSink(id ?? undefined, log),
+    captureSource: async (id, onNotice) =>
+      testInput !== undefined ? new FileSource(testInput, systemClock) : (await needBackend()).captureSource(id ?? undefined, onNotice),
+    playbackSink: async (id, onNotice) => (await needBackend()).playbackSink(id ?? undefined, onNotice),
     opusEncoderFactory: backend?.opusEncoderFactory,
     opusDecoderFactory: opusDecoderFactory(),
   };

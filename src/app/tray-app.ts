@@ -30,10 +30,16 @@ import type { ListenTarget, TrayState } from './tray-state.js';
 export interface TrayAudio {
   /** Lists devices; undefined when there is no audio backend (the device menus say so). */
   readonly catalog: DeviceCatalog | undefined;
-  /** What hosting captures: the device with this id, or the default (null). Rejects with an AuraError. */
-  captureSource(deviceId: string | null): Promise<AudioSource>;
-  /** Where listening plays: the device with this id, or the default (null). Rejects with ERR_DEVICE_UNAVAILABLE. */
-  playbackSink(deviceId: string | null): Promise<AudioSink>;
+  /**
+   * What hosting captures: the device with this id, or the default (null). Rejects with an AuraError.
+   * `onDeviceNotice` hears, in one line each, that the device went (silence is sent) and came back.
+   */
+  captureSource(deviceId: string | null, onDeviceNotice: (line: string) => void): Promise<AudioSource>;
+  /**
+   * Where listening plays: the device with this id, or the default (null). Rejects with
+   * ERR_DEVICE_UNAVAILABLE. `onDeviceNotice` hears, in one line, that playback moved to the default output.
+   */
+  playbackSink(deviceId: string | null, onDeviceNotice: (line: string) => void): Promise<AudioSink>;
   readonly opusEncoderFactory: (() => AudioEncoder) | undefined;
   readonly opusDecoderFactory: (() => AudioDecoder) | undefined;
 }
@@ -274,7 +280,7 @@ export class TrayApp {
     this.setState({ hosting: { phase: 'starting', displayName, port: settings.port, listeners: [] } });
     let session: HostSession | undefined;
     try {
-      const source = await deps.audio.captureSource(settings.captureDevice);
+      const source = await deps.audio.captureSource(settings.captureDevice, (line) => this.deviceNotice('Capture device', line));
       const encoder = deps.audio.opusEncoderFactory;
       session = new HostSession({
         source,
@@ -371,7 +377,7 @@ export class TrayApp {
     this.setState({ listening: { phase: 'connecting', target, latencyMs: undefined, why: undefined } });
     let sink: AudioSink;
     try {
-      sink = await deps.audio.playbackSink(settings.outputDevice);
+      sink = await deps.audio.playbackSink(settings.outputDevice, (line) => this.deviceNotice('Output device', line));
     } catch (err) {
       return this.listenFailed(target, err, settings.outputDevice);
     }
@@ -595,6 +601,12 @@ export class TrayApp {
     this.setState({ autostart: { supported: autostart.supported, enabled: actual } });
     this.changeSettings({ startAtLogin: actual });
     this.deps.log(`start at login ${actual ? 'on' : 'off'} (${autostart.location})`);
+  }
+
+  /** A device went away or came back mid-stream: the log and a notification say so. */
+  private deviceNotice(title: string, line: string): void {
+    this.deps.log(line);
+    this.notify({ type: 'problem', title, body: line });
   }
 
   private notify(event: NotableEvent): void {

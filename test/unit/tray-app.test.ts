@@ -77,6 +77,7 @@ function setup(settings: Partial<Settings> = {}, options: { sink?: () => AudioSi
   const sinks: AudioSink[] = [];
   const finder = new FakeFinder();
   const advertisers: FakeAdvertiser[] = [];
+  const deviceNotices: ((line: string) => void)[] = [];
   const logs: string[] = [];
   const deps: TrayAppDeps = {
     tray,
@@ -88,12 +89,14 @@ function setup(settings: Partial<Settings> = {}, options: { sink?: () => AudioSi
     computerName: 'my-pc',
     audio: {
       catalog: { list: async () => [{ id: 'speakers', name: 'Speakers', kind: 'output', isDefault: true }] },
-      captureSource: async () => {
+      captureSource: async (_id, onDeviceNotice) => {
+        deviceNotices.push(onDeviceNotice);
         const source = new FakeAudioSource();
         sources.push(source);
         return source;
       },
-      playbackSink: async () => {
+      playbackSink: async (_id, onDeviceNotice) => {
+        deviceNotices.push(onDeviceNotice);
         const sink = options.sink?.() ?? new CountingSink();
         sinks.push(sink);
         return sink;
@@ -118,7 +121,7 @@ function setup(settings: Partial<Settings> = {}, options: { sink?: () => AudioSi
     hidden: true,
   };
   const app = new TrayApp(deps);
-  return { app, clock, tray, notifier, autostart, store, network, sources, sinks, finder, advertisers, logs };
+  return { app, clock, tray, notifier, autostart, store, network, sources, sinks, finder, advertisers, logs, deviceNotices };
 }
 
 /** A host on the loopback network, as another computer would run it. */
@@ -263,6 +266,27 @@ describe('tray app', () => {
     assert.equal(tray.view.icon, 'trouble');
     assert.deepEqual(notifier.shown.map((n) => n.title), ['Output device unavailable']);
     assert.equal(tray.item('stop-listening').enabled, false);
+    await app.stop();
+  });
+
+  it('a device that goes away mid-stream: its one line goes to the log and a notification', async () => {
+    const { app, tray, notifier, finder, clock, network, logs, deviceNotices } = setup();
+    await otherHost(network, clock, 50200);
+    await app.start();
+    tray.click('hosting');
+    await app.idle();
+    finder.up(denRecord(50200));
+    tray.click('listen-to.0');
+    await app.idle();
+    assert.equal(deviceNotices.length, 2, 'the capture source and the playback sink each got a notice line');
+    deviceNotices[0]!("capture device 'Monitor of USB' is gone (the device was removed); sending silence and retrying every 2 s");
+    deviceNotices[1]!("output 'USB' is gone (the device was removed); playing on the default output 'Speakers'");
+    await flush();
+    const shown = notifier.shown.filter((n) => /device/.test(n.title));
+    assert.deepEqual(shown.map((n) => n.title), ['Capture device', 'Output device']);
+    assert.match(shown[1]!.body, /playing on the default output 'Speakers'/);
+    assert.ok(logs.some((line) => /capture device 'Monitor of USB' is gone/.test(line)));
+    assert.ok(logs.some((line) => /output 'USB' is gone/.test(line)));
     await app.stop();
   });
 
