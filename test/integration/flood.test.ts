@@ -28,6 +28,25 @@ function idleConnections(): number {
   return count;
 }
 
+/** The well-behaved listener whose stream every flood must leave intact; resolves once it plays. */
+async function startGoodListener(port: number, output: string, accessCode?: string): Promise<ListenerSession> {
+  const listener = new ListenerSession({
+    host: '127.0.0.1',
+    port,
+    connector: new TcpConnector(),
+    sink: await WavFileSink.create(output),
+    clock: systemClock,
+    protocol: 'v2',
+    boost: 1,
+    latencyMs: 60,
+    name: 'good',
+    accessCode,
+  });
+  await listener.start();
+  await waitFor(() => listener.stats().framesReceived > 4800, 5000, 'the good listener to play');
+  return listener;
+}
+
 describe('floods on 127.0.0.1', function () {
   this.timeout(60_000);
   let dir: string;
@@ -41,19 +60,7 @@ describe('floods on 127.0.0.1', function () {
     const output = join(dir, 'out.wav');
     const original = writeTestWav(input, { seconds: 8, kind: 'noise' });
     const host = await startLoopbackHost(input, 'pcm', { maxListeners: 16 });
-    const listener = new ListenerSession({
-      host: '127.0.0.1',
-      port: host.port,
-      connector: new TcpConnector(),
-      sink: await WavFileSink.create(output),
-      clock: systemClock,
-      protocol: 'v2',
-      boost: 1,
-      latencyMs: 60,
-      name: 'good',
-    });
-    await listener.start();
-    await waitFor(() => listener.stats().framesReceived > 4800, 5000, 'the good listener to play');
+    const listener = await startGoodListener(host.port, output);
     const sockets: Socket[] = [];
     try {
       const idle = idleConnections();
@@ -95,20 +102,7 @@ describe('floods on 127.0.0.1', function () {
     host.on((event) => {
       if (event.type === 'refused') refused.push(event.reason);
     });
-    const listener = new ListenerSession({
-      host: '127.0.0.1',
-      port: host.port,
-      connector: new TcpConnector(),
-      sink: await WavFileSink.create(output),
-      clock: systemClock,
-      protocol: 'v2',
-      boost: 1,
-      latencyMs: 60,
-      name: 'good',
-      accessCode: code,
-    });
-    await listener.start();
-    await waitFor(() => listener.stats().framesReceived > 4800, 5000, 'the good listener to play');
+    const listener = await startGoodListener(host.port, output, code);
     // A Hello header promising 4 000 bytes, then one byte every 200 ms: never finished.
     const header = Buffer.from([FrameType.Hello, 0, 0, 0x0f, 0xa0]);
     const slow: Socket[] = [];
