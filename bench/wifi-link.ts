@@ -2,7 +2,8 @@
  * A Wi-Fi-like link (issue 6 (a)): host and listener in two network namespaces joined by a link that
  * delays every packet 5 ms ± 20 ms and loses 0.5 %, each way (netem's `delay 5ms 20ms loss 0.5%`, done by
  * test/support/lossy-link.py as these kernels lack netem), for 10 minutes (BENCH_WIFI_SECONDS). The
- * listener plays into a NullSink on the real clock with the default adaptive target. Reports audible
+ * listener plays into a NullSink on the real clock with the default adaptive target, once with its twin
+ * connection (the default for Opus) and once with one connection. Reports audible
  * gaps (underruns: the buffer ran dry; missing packets: audio the host dropped) and the latency the
  * listener estimates (capture → played), p50/p95, with the target over time. Prints JSON. Needs root.
  */
@@ -16,8 +17,8 @@ const IMPAIRMENT = { delayMs: 5, jitterMs: 20, lossPercent: 0.5, seed: Number(pr
 /** The first seconds are connection set-up and the target finding the link; they are reported apart. */
 const WARMUP_S = 10;
 
-async function measure(codec: CodecName): Promise<Record<string, unknown>> {
-  const stream = await startLinkedStream({ codec, seconds: SECONDS + WARMUP_S, sampleMs: 100, impairment: IMPAIRMENT });
+async function measure(codec: CodecName, twin: boolean): Promise<Record<string, unknown>> {
+  const stream = await startLinkedStream({ codec, seconds: SECONDS + WARMUP_S, sampleMs: 100, impairment: IMPAIRMENT, twin });
   try {
     await stream.finished;
   } finally {
@@ -37,6 +38,8 @@ async function measure(codec: CodecName): Promise<Record<string, unknown>> {
   }
   return {
     codec,
+    twin,
+    twinUpFraction: round(measured.filter((s) => s.twin).length / Math.max(1, measured.length), 3),
     seconds: round((last.t - warm.t) / 1000, 0),
     underruns: last.underruns - warm.underruns,
     missingPackets: last.missingPackets - warm.missingPackets,
@@ -49,7 +52,26 @@ async function measure(codec: CodecName): Promise<Record<string, unknown>> {
     targetMaxMs: Math.max(...targets),
     driftPpmAtEnd: round(last.driftPpm, 0),
     perMinute,
+    // What each underrun coincided with: a long pause in arrivals (the network, or TCP waiting to
+    // resend a lost segment) or a long event-loop delay (the listener itself not running).
+    underrunCauses: underrunCauses(measured),
   };
+}
+
+function underrunCauses(samples: readonly ProbeSample[]): Record<string, number>[] {
+  const causes = [];
+  for (let i = 1; i < samples.length && causes.length < 60; i++) {
+    const [before, now] = [samples[i - 1] as ProbeSample, samples[i] as ProbeSample];
+    if (now.underruns === before.underruns) continue;
+    causes.push({
+      tS: round(now.t / 1000, 1),
+      underruns: now.underruns - before.underruns,
+      arrivalGapMs: Math.max(before.arrivalGapMs, now.arrivalGapMs),
+      loopDelayMs: Math.max(before.loopDelayMs, now.loopDelayMs),
+      targetMs: now.targetMs,
+    });
+  }
+  return causes;
 }
 
 export async function runWifiLink(): Promise<Record<string, unknown>> {
@@ -59,7 +81,8 @@ export async function runWifiLink(): Promise<Record<string, unknown>> {
     bench: 'wifi-link',
     link: IMPAIRMENT,
     note: `every packet each way: delay ${IMPAIRMENT.delayMs} ± ${IMPAIRMENT.jitterMs} ms (uniform, reordering allowed), ${IMPAIRMENT.lossPercent} % lost; figures after a ${WARMUP_S} s warm-up; latency is the listener's own estimate (clock offset from the lowest-RTT ping, + buffer, + playout), sampled every 100 ms`,
-    results: [await measure('opus')],
+    // With the twin connection (the default for Opus), then with one connection, as before it existed.
+    results: [await measure('opus', true), await measure('opus', false)],
   };
 }
 

@@ -304,6 +304,7 @@ async function listen(command: ListenCommand, status: StatusLine): Promise<numbe
     opusDecoderFactory: opusDecoderFactory(),
     failIfFirstConnectFails: true,
     accessCode: command.accessCode,
+    twin: command.twin,
   });
   let resolveDone: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => (resolveDone = resolve));

@@ -23,6 +23,12 @@ export interface ProbeSample {
   readonly framesReceived: number;
   readonly reconnects: number;
   readonly driftPpm: number;
+  /** Longest pause between two arrivals of bytes from the host in this sample [ms]. */
+  readonly arrivalGapMs: number;
+  /** Longest event-loop delay of the probe in this sample [ms]. */
+  readonly loopDelayMs: number;
+  /** Whether the probe's twin connection is up. */
+  readonly twin: boolean;
 }
 
 /** A running host → listener stream across a veth. */
@@ -47,7 +53,7 @@ export interface LinkedStream {
 const probe = fileURLToPath(new URL('./probe-listener.js', import.meta.url));
 
 /** Starts host and probe, over a plain veth or, with `impairment`, a lossy, jittery link. */
-export async function startLinkedStream(options: { codec: CodecName; seconds: number; sampleMs: number; impairment?: LinkImpairment }): Promise<LinkedStream> {
+export async function startLinkedStream(options: { codec: CodecName; seconds: number; sampleMs: number; impairment?: LinkImpairment; twin?: boolean }): Promise<LinkedStream> {
   const dir = mkdtempSync(join(tmpdir(), 'auralync-bench-link-'));
   const lab = new NetnsLab();
   const stopAll = async () => {
@@ -61,7 +67,8 @@ export async function startLinkedStream(options: { codec: CodecName; seconds: nu
     writeTestWav(input, { seconds: options.seconds + 10, kind: 'tones' });
     const host = lab.spawnCli(a, ['host', '--input', input, '--codec', options.codec, '--name', 'bench'], { AURALYNC_DISCOVERY: 'off' });
     await new OutputLog(host).waitFor(/hosting 'bench'/, 15_000);
-    const child = lab.spawnIn(b, process.execPath, [probe, addressA, '50007', String(options.seconds), String(options.sampleMs)]);
+    const env = options.twin === false ? { ...process.env, PROBE_TWIN: '0' } : process.env;
+    const child = lab.spawnIn(b, process.execPath, [probe, addressA, '50007', String(options.seconds), String(options.sampleMs)], undefined, env);
     const samples: ProbeSample[] = [];
     const events: { t: number; event: { type: string } }[] = [];
     let lastSampleAt = { probeMs: 0, wallMs: Date.now() };

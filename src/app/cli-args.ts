@@ -57,6 +57,8 @@ export interface ListenCommand {
   readonly lookMs: number;
   /** Access code for a host that requires one. */
   readonly accessCode: string | undefined;
+  /** false with --no-twin: no second connection; undefined: the listener's default (on for Opus). */
+  readonly twin: false | undefined;
 }
 
 /** `auralync hosts` */
@@ -92,13 +94,15 @@ Usage:
       --input FILE plays a WAV file in real time; --input - reads WAV or raw s16le 48 kHz stereo from stdin.
       --code lets in only listeners who know CODE (auto: make one up and show it); their audio is encrypted
       and original v1 clients are refused. --max-listeners N (default 64) caps listeners at once.
-  auralync listen HOST[:PORT]|NAME [--device ID | --output FILE|-] [--boost 1..10] [--latency auto|MS] [--max-latency MS] [--v1] [--timeout S] [--code CODE]
+  auralync listen HOST[:PORT]|NAME [--device ID | --output FILE|-] [--boost 1..10] [--latency auto|MS] [--max-latency MS] [--v1] [--timeout S] [--code CODE] [--no-twin]
       Play a host's stream. HOST is an address; NAME is a host's display name as 'auralync hosts' lists it
       (looked up for --timeout S, default ${DEFAULT_LOOK_SECONDS}, and followed if it comes back at another address).
       --output FILE writes a 16-bit WAV; --output - writes raw s16le to stdout.
       --latency fixes the jitter buffer target; by default (auto) it follows the network's jitter between
       ${MIN_ADAPTIVE_LATENCY_MS} ms and --max-latency (default ${DEFAULT_MAX_LATENCY_MS} ms). --v1 plays an original AuraLync v1 server.
       --code CODE answers a host that requires an access code (or set AURALYNC_CODE, kept out of the process list).
+      An Opus stream comes over two connections at once, so one stalled by a lost packet (Wi-Fi) is
+      bridged by the other; --no-twin keeps to one (half the traffic, ~135 kb/s).
   auralync hosts [--watch] [--timeout S] [--json]
       List hosts on the local network (mDNS): name, address, port, codec, listeners. Looks for --timeout S
       (default ${DEFAULT_LOOK_SECONDS}); --watch keeps the list live until Ctrl-C.
@@ -177,6 +181,7 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
     timeout: { type: 'string' },
     code: { type: 'string' },
     'max-listeners': { type: 'string' },
+    'no-twin': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   } as const;
   try {
@@ -209,7 +214,7 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
       };
     }
     case 'listen': {
-      allowOnly(['port', 'device', 'output', 'boost', 'latency', 'max-latency', 'v1', 'name', 'timeout', 'code']);
+      allowOnly(['port', 'device', 'output', 'boost', 'latency', 'max-latency', 'v1', 'name', 'timeout', 'code', 'no-twin']);
       if (values.v1 === true && text('code') !== undefined) throw usage('an original v1 server has no access code: use either --v1 or --code');
       if (parsed.positionals.length !== 1) throw usage('listen needs exactly one HOST[:PORT]');
       if (text('device') !== undefined && text('output') !== undefined) throw usage('use either --device or --output, not both');
@@ -226,6 +231,7 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
         name: text('name'),
         lookMs: parseNumber(text('timeout'), 'timeout', 0.2, 600, DEFAULT_LOOK_SECONDS) * 1000,
         accessCode: parseCode(text('code') ?? env.AURALYNC_CODE, false),
+        twin: values['no-twin'] === true ? false : undefined,
       };
     }
     case 'hosts': {

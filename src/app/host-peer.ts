@@ -55,6 +55,11 @@ export interface HostPeerCallbacks {
   onRefused(peer: HostPeer, reason: string): void;
   /** The peer is gone (closed, failed, stalled, or removed); called once. */
   onClosed(peer: HostPeer, reason: string): void;
+  /**
+   * The peer asks to be the twin of the admitted stream whose Welcome carried `token`: the session
+   * attaches it (same audio frames, not a listener of its own) and returns the primary, or undefined.
+   */
+  onTwin(peer: HostPeer, token: Buffer): HostPeer | undefined;
 }
 
 /** A listener connection on the host. */
@@ -69,6 +74,16 @@ export class HostPeer {
   readonly connectedAtMs: number;
   /** Bytes handed to the OS so far [bytes]. */
   bytesSent = 0;
+  /** The token a twin of this peer presents (set in its Welcome when the listener offered twins). */
+  twinToken: Buffer | undefined;
+  /** Set on a twin connection: the peer whose audio it doubles. */
+  twinOf: HostPeer | undefined;
+  /** This peer's twin connection, if one is attached. */
+  twin: HostPeer | undefined;
+  /** The Welcome this peer was sent (a twin gets the same format). */
+  private welcomeFields: Record<string, unknown> | undefined;
+  private offersTwins = false;
+  private maxQueue: number;
 
   private readonly reader = new FrameReader();
   private readonly queue: SendQueue;
@@ -102,6 +117,7 @@ export class HostPeer {
     this.name = channel.remoteAddress;
     this.hostCodec = options.hostCodec;
     this.queue = new SendQueue(options.maxQueueFrames);
+    this.maxQueue = options.maxQueueFrames;
     this.connectedAtMs = clock.now();
     this.lastHeardMs = this.connectedAtMs;
     this.hostName = options.hostName;
@@ -131,7 +147,13 @@ export class HostPeer {
 
   /** Sets how many audio frames may wait before stale ones are dropped. */
   setMaxQueueFrames(frames: number): void {
+    this.maxQueue = frames;
     this.queue.setMaxAudioFrames(frames);
+  }
+
+  /** How many audio frames may wait before stale ones are dropped. */
+  get maxQueueFrames(): number {
+    return this.maxQueue;
   }
 
   /** Queues an audio frame (dropping stale audio if the queue is full) and starts a write if none is in flight. */
@@ -227,6 +249,8 @@ export class HostPeer {
       if (frame.type !== FrameType.Hello) throw new AuraError('ERR_PROTOCOL', 'first message was not a hello');
       const hello: Hello = parseHello(decodeJsonBody(frame.body));
       this.name = hello.name;
+      if (hello.twinOf !== undefined) return this.becomeTwin(hello.twinOf);
+      this.offersTwins = hello.twins === true;
       const outcome = negotiate(hello, this.hostCodec);
       if ('reject' in outcome) return this.reject(outcome.reject.code, outcome.reject.reason);
       if (this.access === undefined) return this.becomeReady({ protocol: 'v2', codec: outcome.codec });
@@ -297,6 +321,19 @@ export class HostPeer {
     return { encryption: { cipher: 'aes-256-gcm', streamSalt: streamSalt.toString('base64'), hostProof: proof.toString('base64') } };
   }
 
+  /** Attaches this connection as the twin of an admitted stream, or rejects it. */
+  private becomeTwin(token: Buffer): void {
+    const primary = this.callbacks.onTwin(this, token);
+    if (primary === undefined || primary.format === undefined || primary.welcomeFields === undefined) {
+      return this.reject('no-such-stream', 'no stream to be the twin of');
+    }
+    this.twinOf = primary;
+    this.name = primary.name;
+    this.format = primary.format;
+    // The same format as the primary's; the key, if any, the listener already has from it.
+    this.sendControl(encodeJsonFrame(FrameType.Welcome, { ...primary.welcomeFields, encryption: undefined, twinToken: undefined, twin: true }));
+  }
+
   private becomeReady(format: PeerFormat): void {
     const answer = this.callbacks.onReady(this, format);
     if (!answer.ok) {
@@ -306,17 +343,18 @@ export class HostPeer {
     }
     this.format = format;
     if (format.protocol === 'v2') {
-      this.sendControl(
-        encodeJsonFrame(FrameType.Welcome, {
-          protocol: PROTOCOL_VERSION,
-          codec: format.codec,
-          sampleRate: SAMPLE_RATE,
-          channels: CHANNELS,
-          packetFrames: answer.packetFrames,
-          hostName: this.hostName,
-          ...this.encryptionFields(answer.streamSalt),
-        }),
-      );
+      if (this.offersTwins) this.twinToken = freshNonce();
+      this.welcomeFields = {
+        protocol: PROTOCOL_VERSION,
+        codec: format.codec,
+        sampleRate: SAMPLE_RATE,
+        channels: CHANNELS,
+        packetFrames: answer.packetFrames,
+        hostName: this.hostName,
+        ...this.encryptionFields(answer.streamSalt),
+        ...(this.twinToken === undefined ? {} : { twinToken: this.twinToken.toString('base64') }),
+      };
+      this.sendControl(encodeJsonFrame(FrameType.Welcome, this.welcomeFields));
     }
   }
 }

@@ -157,7 +157,7 @@ export class HostSession {
   /** A snapshot of listeners and totals. */
   stats(): HostStats {
     const listeners = [...this.peers]
-      .filter((peer) => peer.format !== undefined)
+      .filter((peer) => peer.format !== undefined && peer.twinOf === undefined)
       .map((peer) => ({
         name: peer.name,
         address: peer.channel.remoteAddress,
@@ -191,6 +191,7 @@ export class HostSession {
         onReady: (p, format) => this.admit(p, format),
         onRefused: (p, reason) => this.noteRefused(p, reason),
         onClosed: (p, reason) => this.forget(p, reason),
+        onTwin: (p, token) => this.attachTwin(p, token),
       },
       {
         hostCodec: this.options.opusEncoderFactory ? this.options.codec : 'pcm',
@@ -204,7 +205,7 @@ export class HostSession {
   }
 
   private admit(peer: HostPeer, format: PeerFormat): AdmitAnswer {
-    const admitted = [...this.peers].filter((p) => p.format !== undefined);
+    const admitted = [...this.peers].filter((p) => p.format !== undefined && p.twinOf === undefined);
     const refuse = (code: string, reason: string): AdmitAnswer => ({ ok: false, code, reason });
     if (admitted.length >= this.maxListeners) return refuse('full', `host is full (${this.maxListeners} listeners)`);
     if (format.protocol === 'v1') {
@@ -212,7 +213,7 @@ export class HostSession {
       const v1Count = admitted.filter((p) => p.format?.protocol === 'v1').length;
       if (v1Count >= this.maxV1Listeners) return refuse('full', `no room for another v1 client (${this.maxV1Listeners} at most)`);
     }
-    const key = format.protocol === 'v1' ? 'v1' : format.codec;
+    const key = streamKeyOf(format);
     let entry = this.streams.get(key);
     if (entry === undefined) {
       entry = this.makeStream(format);
@@ -223,6 +224,23 @@ export class HostSession {
     peer.setMaxQueueFrames(Math.max(2, Math.ceil(this.maxQueueMs / packetMs)));
     this.emit({ type: 'listener-joined', name: peer.name, address: peer.channel.remoteAddress, format });
     return { ok: true, packetFrames: entry.stream.packetFrames, streamSalt: entry.salt };
+  }
+
+  /**
+   * Attaches `twin` to the admitted peer whose twin token is `token`: it joins that peer's wire stream
+   * (the same frames, with a queue of its own) but is no listener — no event, not counted, not listed.
+   * A newer twin replaces an older one (the listener reconnecting it).
+   */
+  private attachTwin(twin: HostPeer, token: Buffer): HostPeer | undefined {
+    const primary = [...this.peers].find((p) => p.twinToken !== undefined && p.twinOf === undefined && p.format !== undefined && p.twinToken.equals(token));
+    if (primary === undefined || primary.format === undefined) return undefined;
+    const entry = this.streams.get(streamKeyOf(primary.format));
+    if (entry === undefined) return undefined;
+    primary.twin?.close('replaced by a newer twin');
+    primary.twin = twin;
+    entry.peers.add(twin);
+    twin.setMaxQueueFrames(primary.maxQueueFrames);
+    return primary;
   }
 
   /** Reports a refused connection, at most once a minute per address and reason. */
@@ -261,6 +279,11 @@ export class HostSession {
       // A form nobody receives is dropped, so a later listener starts from a clean encoder.
       if (entry.peers.size === 0) this.streams.delete(key);
     }
+    if (peer.twinOf !== undefined) {
+      if (peer.twinOf.twin === peer) peer.twinOf.twin = undefined;
+      return; // a twin is not a listener: its going is no news
+    }
+    peer.twin?.close('its listener left');
     if (peer.format !== undefined) {
       this.emit({ type: 'listener-left', name: peer.name, address: peer.channel.remoteAddress, reason });
     }
@@ -291,6 +314,11 @@ function makeAccess(code: string, clock: Clock, limits: GuessLimits | undefined)
     waitMs: (address) => limiter.waitMs(address, clock.now()),
     recordFailure: (address) => limiter.recordFailure(address, clock.now()),
   };
+}
+
+/** Which wire stream serves a format. */
+function streamKeyOf(format: PeerFormat): string {
+  return format.protocol === 'v1' ? 'v1' : format.codec;
 }
 
 function describeFormat(format: PeerFormat | undefined): string {

@@ -21,6 +21,13 @@ export interface Hello {
   readonly name: string;
   /** Listener's fresh nonce for an access-code challenge (16 bytes); absent from builds before access codes. */
   readonly nonce?: Buffer;
+  /** The listener can take a twin connection (see Welcome.twinToken). */
+  readonly twins?: boolean;
+  /**
+   * This connection is the twin of a stream already admitted: the token from that stream's Welcome
+   * (16 bytes). A twin carries the same audio frames as its primary and nothing else of note.
+   */
+  readonly twinOf?: Buffer;
 }
 
 /** The host's challenge when it requires an access code. */
@@ -56,6 +63,13 @@ export interface Welcome {
   readonly hostName: string;
   /** Present when the audio is encrypted (the host requires an access code). */
   readonly encryption?: WelcomeEncryption;
+  /**
+   * To a listener that offered twins: the token (16 random bytes) a second connection presents to
+   * receive the same audio frames, so one TCP connection stalled on a lost segment is bridged by the other.
+   */
+  readonly twinToken?: Buffer;
+  /** True on the Welcome of a twin connection. */
+  readonly twin?: boolean;
 }
 
 /** Why a host refused a listener. */
@@ -88,7 +102,8 @@ export function parseHello(value: Record<string, unknown>): Hello {
     throw new AuraError('ERR_PROTOCOL', 'hello without a codec list');
   }
   const nonce = value.nonce === undefined ? undefined : decodeBytesField(value.nonce, NONCE_BYTES, 'hello nonce');
-  return { protocol: value.protocol, codecs: value.codecs.filter(isCodec), name: cleanName(value.name, 'listener'), nonce };
+  const twinOf = value.twinOf === undefined ? undefined : decodeBytesField(value.twinOf, NONCE_BYTES, 'twin token');
+  return { protocol: value.protocol, codecs: value.codecs.filter(isCodec), name: cleanName(value.name, 'listener'), nonce, twins: value.twins === true, twinOf };
 }
 
 /** Validates a parsed Challenge body; throws ERR_PROTOCOL when malformed. */
@@ -122,7 +137,8 @@ export function parseWelcome(value: Record<string, unknown>): Welcome {
     if (fields.cipher !== 'aes-256-gcm') throw new AuraError('ERR_PROTOCOL', `host encrypts with an unknown cipher ${String(fields.cipher)}`);
     encryption = { streamSalt: decodeBytesField(fields.streamSalt, NONCE_BYTES, 'stream salt'), hostProof: decodeBytesField(fields.hostProof, 32, 'host proof') };
   }
-  return { protocol, codec, sampleRate, channels, packetFrames, hostName: cleanName(value.hostName, 'host'), encryption };
+  const twinToken = value.twinToken === undefined ? undefined : decodeBytesField(value.twinToken, NONCE_BYTES, 'twin token');
+  return { protocol, codec, sampleRate, channels, packetFrames, hostName: cleanName(value.hostName, 'host'), encryption, twinToken, twin: value.twin === true };
 }
 
 /** Validates a parsed Reject body (always yields something printable). */

@@ -23,6 +23,18 @@ describe('handshake', () => {
     assert.throws(() => parseHello({ protocol: 2, codecs: 'pcm' }), /codec/);
   });
 
+  it('reads the twin fields, and refuses a twin token that is not 16 bytes', () => {
+    const token = Buffer.alloc(16, 3).toString('base64');
+    assert.equal(parseHello({ protocol: 2, codecs: ['pcm'], name: 'Ann', twins: true }).twins, true);
+    assert.equal(parseHello({ protocol: 2, codecs: ['pcm'], name: 'Ann', twins: 'yes' }).twins, false);
+    assert.deepEqual(parseHello({ protocol: 2, codecs: ['pcm'], name: 'Ann', twinOf: token }).twinOf, Buffer.alloc(16, 3));
+    assert.throws(() => parseHello({ protocol: 2, codecs: ['pcm'], twinOf: 'c2hvcnQ=' }), /twin token/);
+    const welcome = { protocol: 2, codec: 'pcm', sampleRate: 48000, channels: 2, packetFrames: 240, hostName: 'h' };
+    assert.deepEqual(parseWelcome({ ...welcome, twinToken: token }).twinToken, Buffer.alloc(16, 3));
+    assert.equal(parseWelcome({ ...welcome, twin: true }).twin, true);
+    assert.throws(() => parseWelcome({ ...welcome, twinToken: 42 }), /twin token/);
+  });
+
   it('refuses a welcome for a format this build cannot play', () => {
     const good = { protocol: 2, codec: 'pcm', sampleRate: 48000, channels: 2, packetFrames: 480, hostName: 'h' };
     assert.equal(parseWelcome(good).codec, 'pcm');

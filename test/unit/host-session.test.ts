@@ -250,6 +250,62 @@ describe('host session', () => {
     });
   });
 
+  describe('twin connections', () => {
+    /** A client whose Hello says `fields` (twins: true, or twinOf: token). */
+    function helloClient(channel: MemoryChannel, fields: Record<string, unknown>) {
+      const reader = new FrameReader();
+      const frames: Frame[] = [];
+      channel.onData((bytes) => frames.push(...reader.push(bytes)));
+      channel.write(encodeJsonFrame(FrameType.Hello, { protocol: 2, codecs: ['pcm'], name: 'ann', ...fields }));
+      const welcome = () => {
+        const frame = frames.find((f) => f.type === FrameType.Welcome);
+        return frame === undefined ? undefined : parseWelcome(decodeJsonBody(frame.body));
+      };
+      return { frames, welcome, audioSeqs: () => frames.filter((f) => f.type === FrameType.Audio).map((f) => decodeAudioBody(f.body).seq) };
+    }
+
+    it('gives a twin the same frames; it is no listener of its own, and goes with its primary', async () => {
+      const { server, source, events, host } = await makeHost({ maxListeners: 1 });
+      const primaryChannel = server.connect();
+      const primary = helloClient(primaryChannel, { twins: true });
+      await flush();
+      const token = primary.welcome()?.twinToken;
+      assert.ok(token !== undefined && token.length === 16, 'the Welcome carries a 16-byte twin token');
+      const twinChannel = server.connect();
+      const twin = helloClient(twinChannel, { twinOf: token.toString('base64') });
+      await flush();
+      assert.equal(twin.welcome()?.twin, true, 'welcomed as a twin, even though the host is full (one listener)');
+      assert.equal(twin.welcome()?.twinToken, undefined);
+      for (let i = 0; i < 4; i++) source.emit();
+      await flush();
+      assert.deepEqual(twin.audioSeqs(), [0, 1, 2, 3]);
+      assert.deepEqual(primary.audioSeqs(), [0, 1, 2, 3]);
+      assert.equal(events.filter((e) => e.type === 'listener-joined').length, 1);
+      assert.equal(host.stats().listeners.length, 1);
+      twinChannel.destroy();
+      await flush();
+      assert.equal(events.filter((e) => e.type === 'listener-left').length, 0, 'a twin going is no news');
+      const again = server.connect();
+      helloClient(again, { twinOf: token.toString('base64') });
+      await flush();
+      primaryChannel.destroy();
+      await flush();
+      assert.equal(events.filter((e) => e.type === 'listener-left').length, 1);
+      assert.ok(again.closed, 'the twin closes with its primary');
+    });
+
+    it('rejects a twin of no stream, and gives no token to a listener that did not offer twins', async () => {
+      const { server } = await makeHost();
+      const plain = helloClient(server.connect(), {});
+      const stray = helloClient(server.connect(), { twinOf: Buffer.alloc(16, 7).toString('base64') });
+      await flush();
+      assert.equal(plain.welcome()?.twinToken, undefined);
+      const reject = stray.frames.find((f) => f.type === FrameType.Reject);
+      assert.equal(reject === undefined ? undefined : decodeJsonBody(reject.body).code, 'no-such-stream');
+      assert.ok(!stray.frames.some((f) => f.type === FrameType.Audio));
+    });
+  });
+
   it('gives original v1 clients (and idle sockets, which look the same) only a few of the slots', async () => {
     const { server, clock, host } = await makeHost({ maxListeners: 4, maxV1Listeners: 2 });
     const idle = Array.from({ length: 5 }, () => server.connect());

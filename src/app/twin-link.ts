@@ -1,0 +1,145 @@
+/**
+ * A listener's second connection to the same stream (its "twin"): the host sends it the same audio
+ * frames as the first. TCP delivers in order, so one lost segment holds back everything behind it until
+ * the resend arrives (a Wi-Fi loss costs a round trip and more: 80-260 ms measured on the lossy-link
+ * bench); two connections rarely stall at the same moment, and the listener takes each packet from
+ * whichever brings it first. The twin is best-effort: it reconnects on its own while the primary lives,
+ * and its failures are never the stream's.
+ */
+import { describeError } from '../core/errors.js';
+import { parseReject, parseWelcome, PROTOCOL_VERSION, type CodecName } from '../core/handshake.js';
+import { decodeJsonBody, encodeJsonFrame, encodePing, FrameReader, FrameType, type Frame } from '../core/v2-frames.js';
+import type { Clock } from '../ports/clock.js';
+import type { ByteChannel, ChannelConnector } from '../ports/transport.js';
+
+/** Options of a TwinLink. */
+export interface TwinLinkOptions {
+  readonly connector: ChannelConnector;
+  readonly clock: Clock;
+  readonly host: string;
+  readonly port: number;
+  /** The twin token from the primary's Welcome. */
+  readonly token: Buffer;
+  /** The primary's codec: a twin offering another is not the same stream. */
+  readonly codec: CodecName;
+  /** The listener's display name (the host shows the primary's). */
+  readonly name: string;
+  /** Each audio frame the twin brings (the listener drops the ones it already has). */
+  readonly onAudio: (frame: Frame) => void;
+  /** Time between reconnection attempts [ms] (default 1000). */
+  readonly retryMs?: number;
+  /** Time between pings, which keep the host's liveness check happy [ms] (default 1000). */
+  readonly pingMs?: number;
+  /** Nothing heard for this long means the twin is dead [ms] (default 3000). */
+  readonly silenceMs?: number;
+}
+
+/** Keeps a twin connection open while it runs. */
+export class TwinLink {
+  private stopped = false;
+  private channel: ByteChannel | undefined;
+  private cancel: (() => void)[] = [];
+  private attached = false;
+  /** Why the last twin connection ended (for status and tests). */
+  lastEnd: string | undefined;
+  /** Audio frames the twin has brought. */
+  framesReceived = 0;
+
+  constructor(private readonly options: TwinLinkOptions) {}
+
+  /** True while a twin connection is welcomed and carrying audio. */
+  get connected(): boolean {
+    return this.attached;
+  }
+
+  /** Starts connecting (in the background). */
+  start(): void {
+    void this.connect();
+  }
+
+  /** Closes the twin (with a goodbye when it was welcomed); safe to call twice. */
+  stop(): void {
+    this.stopped = true;
+    this.drop('stopped');
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    const { connector, host, port } = this.options;
+    let channel: ByteChannel;
+    try {
+      channel = await connector.connect(host, port, 3000);
+    } catch (err) {
+      return this.retry(describeError(err));
+    }
+    if (this.stopped) return channel.destroy();
+    this.channel = channel;
+    const reader = new FrameReader();
+    let lastHeard = this.options.clock.now();
+    channel.onClose((err) => {
+      if (this.channel === channel) this.retry(err ? describeError(err) : 'the host closed the twin');
+    });
+    channel.onData((bytes) => {
+      if (this.channel !== channel) return;
+      lastHeard = this.options.clock.now();
+      try {
+        for (const frame of reader.push(bytes)) {
+          this.onFrame(frame);
+          if (this.channel !== channel) return;
+        }
+      } catch (err) {
+        this.retry(`protocol error: ${describeError(err)}`);
+      }
+    });
+    const silenceMs = this.options.silenceMs ?? 3000;
+    this.cancel.push(
+      this.options.clock.setInterval(() => {
+        if (this.options.clock.now() - lastHeard > silenceMs) return this.retry(`no data for ${silenceMs / 1000} s`);
+        if (this.attached) channel.write(encodePing(this.options.clock.now()));
+      }, this.options.pingMs ?? 1000),
+    );
+    channel.write(
+      encodeJsonFrame(FrameType.Hello, { protocol: PROTOCOL_VERSION, codecs: [this.options.codec], name: this.options.name, twinOf: this.options.token.toString('base64') }),
+    );
+  }
+
+  private onFrame(frame: Frame): void {
+    if (!this.attached) {
+      if (frame.type === FrameType.Reject) return this.retry(`refused: ${parseReject(decodeJsonBody(frame.body)).reason}`, true);
+      if (frame.type !== FrameType.Welcome) return this.retry('the host did not welcome the twin');
+      const welcome = parseWelcome(decodeJsonBody(frame.body));
+      if (welcome.twin !== true || welcome.codec !== this.options.codec) return this.retry('the host did not take the twin', true);
+      this.attached = true;
+      return;
+    }
+    if (frame.type === FrameType.Audio) {
+      this.framesReceived++;
+      this.options.onAudio(frame);
+    } else if (frame.type === FrameType.Bye) {
+      this.retry('the host said goodbye to the twin');
+    }
+    // Pongs and anything newer are of no use to a twin.
+  }
+
+  /** Ends the current twin connection and, unless `final` or stopped, tries again after retryMs. */
+  private retry(why: string, final = false): void {
+    this.drop(why);
+    if (this.stopped || final) return;
+    this.cancel.push(this.options.clock.setTimeout(() => void this.connect(), this.options.retryMs ?? 1000));
+  }
+
+  private drop(why: string): void {
+    for (const cancel of this.cancel.splice(0)) cancel();
+    const channel = this.channel;
+    this.channel = undefined;
+    if (channel === undefined) return;
+    this.lastEnd = why;
+    if (this.stopped && this.attached) {
+      channel.write(encodeJsonFrame(FrameType.Bye, { reason: 'listener stopped' }));
+      channel.end();
+    } else {
+      channel.destroy();
+    }
+    this.attached = false;
+  }
+}
