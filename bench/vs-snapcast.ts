@@ -26,6 +26,8 @@ import { round } from './support/stats.js';
 import { badWindows, delayAt, markedTone, type ToneLayout } from './support/tone-check.js';
 
 const TONE_S = Number(process.env.BENCH_SNAP_SECONDS ?? 60);
+/** Which systems to measure (comma-separated: opus, pcm, snapcast); all by default. */
+const SYSTEMS = (process.env.BENCH_SNAP_SYSTEMS ?? 'opus,pcm,snapcast').split(',').map((s) => s.trim());
 const AURALYNC_LATENCIES = [30, 40, 60, 80, 120, 200];
 const SNAPCAST_BUFFERS = [40, 60, 80, 100, 150, 200, 300, 500, 1000];
 /** Longest delay searched for [frames]: 1.5 s, above Snapcast's default buffer. */
@@ -128,7 +130,10 @@ async function startSnapcast(bufferMs: number, dir: string, log: string[]): Prom
 }
 
 /** Plays the signal through whatever carries al_src to al_out now; measures delays and bad windows. */
-async function trial(wav: string, layout: ToneLayout): Promise<{ delayMs: number; growthMsPerMin: number; badWindows: number; windows: number; firstBadS: number | undefined }> {
+async function trial(
+  wav: string,
+  layout: ToneLayout,
+): Promise<{ delayMs: number; growthMsPerMin: number; badWindows: number; dropoutWindows: number; clickWindows: number; windows: number; firstBadS: number | undefined }> {
   const [sent, received] = await Promise.all([recordMonitor('Monitor of al_src'), recordMonitor('Monitor of al_out')]);
   try {
     await sleep(300);
@@ -157,6 +162,8 @@ async function trial(wav: string, layout: ToneLayout): Promise<{ delayMs: number
     delayMs: round(delay1 / 48, 1),
     growthMsPerMin: round((delay2 - delay1) / 48 / minutes, 2),
     badWindows: quality.bad,
+    dropoutWindows: quality.levelOff,
+    clickWindows: quality.impure,
     windows: quality.windows,
     firstBadS: quality.firstBadS === undefined ? undefined : round(quality.firstBadS, 2),
   };
@@ -206,10 +213,17 @@ export async function runVsSnapcast(): Promise<Record<string, unknown>> {
     const wav = join(dir, 'marked-tone.wav');
     const body = encodeS16(samples);
     writeFileSync(wav, Buffer.concat([wavHeader({ sampleRate: 48_000, channels: 2, sampleFormat: 's16', dataBytes: body.length }), body]));
-    const opus = await search('auralync (opus, --latency MS)', AURALYNC_LATENCIES, (ms, log) => startAuraLync('opus', ms, log), wav, layout);
-    const pcm = await search('auralync (pcm, --latency MS)', AURALYNC_LATENCIES, (ms, log) => startAuraLync('pcm', ms, log), wav, layout);
+    const skipped = (system: string) => ({ system, skipped: 'not in BENCH_SNAP_SYSTEMS' });
+    const opus = SYSTEMS.includes('opus')
+      ? await search('auralync (opus, --latency MS)', AURALYNC_LATENCIES, (ms, log) => startAuraLync('opus', ms, log), wav, layout)
+      : skipped('auralync (opus)');
+    const pcm = SYSTEMS.includes('pcm')
+      ? await search('auralync (pcm, --latency MS)', AURALYNC_LATENCIES, (ms, log) => startAuraLync('pcm', ms, log), wav, layout)
+      : skipped('auralync (pcm)');
     const haveSnapcast = spawnSync('snapserver', ['--version']).status === 0 && spawnSync('snapclient', ['--version']).status === 0;
-    const snapcast = haveSnapcast
+    const snapcast = !SYSTEMS.includes('snapcast')
+      ? skipped('snapcast')
+      : haveSnapcast
       ? await search('snapcast (pcm, --stream.buffer MS)', SNAPCAST_BUFFERS, (ms, log) => startSnapcast(ms, dir, log), wav, layout)
       : { system: 'snapcast', skipped: 'snapserver/snapclient not installed (build/setup-system.sh bench)' };
     const s = (snapcast as { delayMs?: number }).delayMs;
@@ -217,7 +231,7 @@ export async function runVsSnapcast(): Promise<Record<string, unknown>> {
     return {
       bench: 'vs-snapcast',
       toneSeconds: TONE_S,
-      note: 'clean = every 10 ms window of the received 1 kHz tone within 3 dB of its level with < 1 % of its energy elsewhere; delay at the first marker, growth from the first to the second',
+      note: 'clean = every 10 ms window of the received 1 kHz tone within 3 dB of its level (else a dropout window) with < 1 % of its energy elsewhere (else a click window); delay at the first marker, growth from the first to the second',
       results: [opus, pcm, snapcast],
       ratioOpus: ratio(opus),
       ratioPcm: ratio(pcm),

@@ -23,7 +23,7 @@ export interface ProbeSample {
   readonly framesReceived: number;
   readonly reconnects: number;
   readonly driftPpm: number;
-  /** Longest pause between two arrivals of bytes from the host in this sample [ms]. */
+  /** Longest pause between two new packets in this sample [ms]. */
   readonly arrivalGapMs: number;
   /** Longest event-loop delay of the probe in this sample [ms]. */
   readonly loopDelayMs: number;

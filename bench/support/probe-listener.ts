@@ -4,9 +4,9 @@
  * those of real playback — printing its figures as one JSON line every SAMPLE_MS until SECONDS have
  * passed. Runs wherever it is started (inside a network namespace for the benchmarks).
  * PROBE_TWIN=0 keeps to one connection (no twin). Each sample also says whether the twin is connected,
- * and what could have caused an underrun in it: the longest pause between two arrivals of bytes from the
- * host (on either connection) (a network stall: TCP waiting for a lost segment) and the longest event-loop
- * delay (this process not running).
+ * and what could have caused an underrun in it: the longest pause between two new packets (on either
+ * connection; a network stall, TCP waiting to resend a lost segment) and the longest event-loop delay
+ * (this process not running).
  *
  *   [PROBE_LATENCY_MS=80] node probe-listener.js HOST PORT SECONDS SAMPLE_MS
  */
@@ -16,32 +16,22 @@ import { TcpConnector } from '../../src/adapters/net/tcp-connector.js';
 import { systemClock } from '../../src/adapters/system-clock.js';
 import { DEFAULT_LATENCY_MS, DEFAULT_MAX_LATENCY_MS, MIN_ADAPTIVE_LATENCY_MS } from '../../src/app/cli-args.js';
 import { ListenerSession } from '../../src/app/listener-session.js';
-import type { ByteChannel, ChannelConnector } from '../../src/ports/transport.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
-/** Connects over TCP and notes the longest pause between two arrivals of bytes since the last reading. */
-class ArrivalWatch implements ChannelConnector {
-  private readonly tcp = new TcpConnector();
-  private lastArrival: number | undefined;
-  private longestGap = 0;
-  async connect(host: string, port: number, timeoutMs: number): Promise<ByteChannel> {
-    const channel = await this.tcp.connect(host, port, timeoutMs);
-    this.lastArrival = undefined;
-    const onData = channel.onData.bind(channel);
-    channel.onData = (handler) =>
-      onData((bytes) => {
-        const now = performance.now();
-        if (this.lastArrival !== undefined) this.longestGap = Math.max(this.longestGap, now - this.lastArrival);
-        this.lastArrival = now;
-        handler(bytes);
-      });
-    return channel;
+/** The longest pause between two new packets (a copy from the twin does not count) since the last reading. */
+class PacketGaps {
+  private last: number | undefined;
+  private longest = 0;
+  /** A new packet was taken now. */
+  note(): void {
+    const now = performance.now();
+    if (this.last !== undefined) this.longest = Math.max(this.longest, now - this.last);
+    this.last = now;
   }
   /** The longest pause since the last call [ms], counting a pause still going on. */
-  takeLongestGap(): number {
-    const now = performance.now();
-    const gap = Math.max(this.longestGap, this.lastArrival === undefined ? 0 : now - this.lastArrival);
-    this.longestGap = 0;
+  take(): number {
+    const gap = Math.max(this.longest, this.last === undefined ? 0 : performance.now() - this.last);
+    this.longest = 0;
     return gap;
   }
 }
@@ -49,13 +39,14 @@ class ArrivalWatch implements ChannelConnector {
 const [host, portText, secondsText, sampleText] = process.argv.slice(2);
 const fixedLatency = process.env.PROBE_LATENCY_MS === undefined ? undefined : Number(process.env.PROBE_LATENCY_MS);
 const started = performance.now();
-const arrivals = new ArrivalWatch();
+const gaps = new PacketGaps();
 const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 loopDelay.enable();
 const session = new ListenerSession({
   host: host as string,
   port: Number(portText),
-  connector: arrivals,
+  connector: new TcpConnector(),
+  onDelivered: () => gaps.note(),
   sink: new NullSink(systemClock),
   clock: systemClock,
   protocol: 'v2',
@@ -83,7 +74,7 @@ const timer = setInterval(() => {
     reconnects: s.reconnects,
     driftPpm: s.driftPpm,
     twin: session.twinConnected,
-    arrivalGapMs: Math.round(arrivals.takeLongestGap()),
+    arrivalGapMs: Math.round(gaps.take()),
     loopDelayMs: Math.round(loopDelay.max / 1e6),
   };
   loopDelay.reset();

@@ -69,15 +69,23 @@ function fit(window: Float32Array): { amplitude: number; residual: number } {
 }
 
 /**
- * Counts 10 ms windows of the received tone that are not clean: level more than 3 dB off the tone's, or
- * more than 1 % of the window's energy not at 1 kHz (a click, a dropout edge, a jump). `received` is
+ * Counts 10 ms windows of the received tone that are not clean: level more than 3 dB off the tone's
+ * (`levelOff`: a dropout, a gap of silence), or else more than 1 % of the window's energy not at 1 kHz
+ * (`impure`: a click, a jump of a few samples). `received` is
  * aligned by the delays at the two markers, interpolated (the delay may grow during the run).
  */
-export function badWindows(received: Float32Array, layout: ToneLayout, delay1: number, delay2: number): { windows: number; bad: number; firstBadS: number | undefined } {
+export function badWindows(
+  received: Float32Array,
+  layout: ToneLayout,
+  delay1: number,
+  delay2: number,
+): { windows: number; bad: number; levelOff: number; impure: number; firstBadS: number | undefined } {
   const from = layout.toneStart + RATE / 5;
   const to = layout.toneEnd - RATE / 5;
   let windows = 0;
   let bad = 0;
+  let levelOff = 0;
+  let impure = 0;
   let firstBadS: number | undefined;
   for (let at = from; at + WINDOW <= to; at += WINDOW) {
     const progress = (at - layout.marker1) / (layout.marker2 - layout.marker1);
@@ -85,12 +93,14 @@ export function badWindows(received: Float32Array, layout: ToneLayout, delay1: n
     if (start + WINDOW > received.length) break;
     const { amplitude, residual } = fit(received.subarray(start, start + WINDOW));
     windows++;
-    const levelOff = Math.abs(20 * Math.log10(Math.max(amplitude, 1e-9) / AMPLITUDE)) > 3;
+    const off = Math.abs(20 * Math.log10(Math.max(amplitude, 1e-9) / AMPLITUDE)) > 3;
     const noisy = residual > 0.01 * ((AMPLITUDE * AMPLITUDE) / 2);
-    if (levelOff || noisy) {
+    if (off) levelOff++;
+    else if (noisy) impure++;
+    if (off || noisy) {
       bad++;
       firstBadS ??= (at - layout.toneStart) / RATE;
     }
   }
-  return { windows, bad, firstBadS };
+  return { windows, bad, levelOff, impure, firstBadS };
 }

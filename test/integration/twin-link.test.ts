@@ -68,7 +68,7 @@ describe('twin connection (real TCP on 127.0.0.1)', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function listen(port: number, options: { sink: AudioSink; twin: boolean; connector: ChannelConnector }): ListenerSession {
+  function listen(port: number, options: { sink: AudioSink; twin: boolean; connector: ChannelConnector; accessCode?: string }): ListenerSession {
     return new ListenerSession({
       host: '127.0.0.1',
       port,
@@ -80,32 +80,35 @@ describe('twin connection (real TCP on 127.0.0.1)', function () {
       latencyMs: 60,
       name: 'Ann',
       twin: options.twin,
+      accessCode: options.accessCode,
     });
   }
 
-  it('takes each packet once from either connection: the file is bit-exact, and the host lists one listener', async () => {
-    const input = join(dir, 'in.wav');
-    const output = join(dir, 'out.wav');
-    const original = writeTestWav(input, { seconds: 6, kind: 'noise' });
-    host = await startLoopbackHost(input, 'pcm');
-    const joined: string[] = [];
-    host.on((event) => {
-      if (event.type === 'listener-joined') joined.push(event.name);
+  for (const accessCode of [undefined, 'K7QX-M2PD']) {
+    it(`takes each packet once from either connection: the file is bit-exact, and the host lists one listener${accessCode ? ' (access code: encrypted on both)' : ''}`, async () => {
+      const input = join(dir, 'in.wav');
+      const output = join(dir, 'out.wav');
+      const original = writeTestWav(input, { seconds: 6, kind: 'noise' });
+      host = await startLoopbackHost(input, 'pcm', { accessCode });
+      const joined: string[] = [];
+      host.on((event) => {
+        if (event.type === 'listener-joined') joined.push(event.name);
+      });
+      listener = listen(host.port, { sink: await WavFileSink.create(output), twin: true, connector: new TcpConnector(), accessCode });
+      await listener.start();
+      await waitFor(() => listener!.twinConnected, 5000, 'the twin to connect');
+      await waitFor(() => listener!.stats().framesReceived > 48_000 * 2, 10_000, 'two seconds of audio');
+      assert.deepEqual(joined, ['Ann'], 'one listener joined, not two');
+      assert.equal(host.stats().listeners.length, 1);
+      await listener.stop();
+      listener = undefined;
+      const out = readWavS16(output);
+      const offset = findOffset(original, out.samples);
+      assert.ok(offset >= 0 && out.samples.length >= 48_000 * 2 * 2, 'the output is a run of the input');
+      assert.deepEqual(out.samples, original.subarray(offset, offset + out.samples.length), 'bit-exact: no packet doubled or lost');
+      await waitFor(() => host!.stats().listeners.length === 0, 5000, 'the host to see the listener (and its twin) go');
     });
-    listener = listen(host.port, { sink: await WavFileSink.create(output), twin: true, connector: new TcpConnector() });
-    await listener.start();
-    await waitFor(() => listener!.twinConnected, 5000, 'the twin to connect');
-    await waitFor(() => listener!.stats().framesReceived > 48_000 * 2, 10_000, 'two seconds of audio');
-    assert.deepEqual(joined, ['Ann'], 'one listener joined, not two');
-    assert.equal(host.stats().listeners.length, 1);
-    await listener.stop();
-    listener = undefined;
-    const out = readWavS16(output);
-    const offset = findOffset(original, out.samples);
-    assert.ok(offset >= 0 && out.samples.length >= 48_000 * 2 * 2, 'the output is a run of the input');
-    assert.deepEqual(out.samples, original.subarray(offset, offset + out.samples.length), 'bit-exact: no packet doubled or lost');
-    await waitFor(() => host!.stats().listeners.length === 0, 5000, 'the host to see the listener (and its twin) go');
-  });
+  }
 
   for (const twin of [true, false]) {
     it(`a 400 ms stall of the first connection ${twin ? 'is bridged by the twin: no underrun' : 'without a twin runs the buffer dry'}`, async () => {
