@@ -14,6 +14,8 @@ import { percentile, round } from './support/stats.js';
 
 const SECONDS = Number(process.env.BENCH_WIFI_SECONDS ?? 600);
 const IMPAIRMENT = { delayMs: 5, jitterMs: 20, lossPercent: 0.5, seed: Number(process.env.BENCH_SEED ?? 1) };
+/** Which listeners to run (comma-separated: twin, single); both by default. */
+const VARIANTS = (process.env.BENCH_WIFI_VARIANTS ?? 'twin,single').split(',').map((v) => v.trim());
 /** The first seconds are connection set-up and the target finding the link; they are reported apart. */
 const WARMUP_S = 10;
 
@@ -82,7 +84,10 @@ export async function runWifiLink(): Promise<Record<string, unknown>> {
     link: IMPAIRMENT,
     note: `every packet each way: delay ${IMPAIRMENT.delayMs} ± ${IMPAIRMENT.jitterMs} ms (uniform, reordering allowed), ${IMPAIRMENT.lossPercent} % lost; figures after a ${WARMUP_S} s warm-up; latency is the listener's own estimate (clock offset from the lowest-RTT ping, + buffer, + playout), sampled every 100 ms`,
     // With the twin connection (the default for Opus), then with one connection, as before it existed.
-    results: [await measure('opus', true), await measure('opus', false)],
+    results: [
+      ...(VARIANTS.includes('twin') ? [await measure('opus', true)] : []),
+      ...(VARIANTS.includes('single') ? [await measure('opus', false)] : []),
+    ],
   };
 }
 
