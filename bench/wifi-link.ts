@@ -56,21 +56,27 @@ async function measure(codec: CodecName, twin: boolean): Promise<Record<string, 
     perMinute,
     // What each underrun coincided with: a long pause in arrivals (the network, or TCP waiting to
     // resend a lost segment) or a long event-loop delay (the listener itself not running).
-    underrunCauses: underrunCauses(measured),
+    underrunCauses: underrunCauses(all.filter((s) => s.t >= warm.t)),
   };
 }
 
+/**
+ * For each sample in which underruns were counted: the longest pause between new packets and the longest
+ * event-loop delay over the half second before it. All samples count, including those taken while the
+ * listener was buffering again (the stall itself is usually in one of those).
+ */
 function underrunCauses(samples: readonly ProbeSample[]): Record<string, number>[] {
   const causes = [];
   for (let i = 1; i < samples.length && causes.length < 60; i++) {
     const [before, now] = [samples[i - 1] as ProbeSample, samples[i] as ProbeSample];
     if (now.underruns === before.underruns) continue;
+    const recent = samples.slice(Math.max(0, i - 4), i + 1);
     causes.push({
       tS: round(now.t / 1000, 1),
       underruns: now.underruns - before.underruns,
-      arrivalGapMs: Math.max(before.arrivalGapMs, now.arrivalGapMs),
-      loopDelayMs: Math.max(before.loopDelayMs, now.loopDelayMs),
-      targetMs: now.targetMs,
+      arrivalGapMs: Math.max(...recent.map((s) => s.arrivalGapMs)),
+      loopDelayMs: Math.max(...recent.map((s) => s.loopDelayMs)),
+      targetMs: before.targetMs,
     });
   }
   return causes;
