@@ -83,7 +83,6 @@ export class HostPeer {
   /** The Welcome this peer was sent (a twin gets the same format). */
   private welcomeFields: Record<string, unknown> | undefined;
   private offersTwins = false;
-  private maxQueue: number;
 
   private readonly reader = new FrameReader();
   private readonly queue: SendQueue;
@@ -117,7 +116,6 @@ export class HostPeer {
     this.name = channel.remoteAddress;
     this.hostCodec = options.hostCodec;
     this.queue = new SendQueue(options.maxQueueFrames);
-    this.maxQueue = options.maxQueueFrames;
     this.connectedAtMs = clock.now();
     this.lastHeardMs = this.connectedAtMs;
     this.hostName = options.hostName;
@@ -147,13 +145,12 @@ export class HostPeer {
 
   /** Sets how many audio frames may wait before stale ones are dropped. */
   setMaxQueueFrames(frames: number): void {
-    this.maxQueue = frames;
     this.queue.setMaxAudioFrames(frames);
   }
 
   /** How many audio frames may wait before stale ones are dropped. */
   get maxQueueFrames(): number {
-    return this.maxQueue;
+    return this.queue.maxAudioFrames;
   }
 
   /** Queues an audio frame (dropping stale audio if the queue is full) and starts a write if none is in flight. */

@@ -6,8 +6,7 @@
  * whichever brings it first. The twin is best-effort: it reconnects on its own while the primary lives,
  * and its failures are never the stream's.
  */
-import { describeError } from '../core/errors.js';
-import { parseReject, parseWelcome, PROTOCOL_VERSION, type CodecName } from '../core/handshake.js';
+import { parseWelcome, PROTOCOL_VERSION, type CodecName } from '../core/handshake.js';
 import { decodeJsonBody, encodeJsonFrame, encodePing, FrameReader, FrameType, type Frame } from '../core/v2-frames.js';
 import type { Clock } from '../ports/clock.js';
 import type { ByteChannel, ChannelConnector } from '../ports/transport.js';
@@ -40,10 +39,6 @@ export class TwinLink {
   private channel: ByteChannel | undefined;
   private cancel: (() => void)[] = [];
   private attached = false;
-  /** Why the last twin connection ended (for status and tests). */
-  lastEnd: string | undefined;
-  /** Audio frames the twin has brought. */
-  framesReceived = 0;
 
   constructor(private readonly options: TwinLinkOptions) {}
 
@@ -60,7 +55,7 @@ export class TwinLink {
   /** Closes the twin (with a goodbye when it was welcomed); safe to call twice. */
   stop(): void {
     this.stopped = true;
-    this.drop('stopped');
+    this.drop();
   }
 
   private async connect(): Promise<void> {
@@ -69,15 +64,15 @@ export class TwinLink {
     let channel: ByteChannel;
     try {
       channel = await connector.connect(host, port, 3000);
-    } catch (err) {
-      return this.retry(describeError(err));
+    } catch {
+      return this.retry();
     }
     if (this.stopped) return channel.destroy();
     this.channel = channel;
     const reader = new FrameReader();
     let lastHeard = this.options.clock.now();
-    channel.onClose((err) => {
-      if (this.channel === channel) this.retry(err ? describeError(err) : 'the host closed the twin');
+    channel.onClose(() => {
+      if (this.channel === channel) this.retry();
     });
     channel.onData((bytes) => {
       if (this.channel !== channel) return;
@@ -87,14 +82,14 @@ export class TwinLink {
           this.onFrame(frame);
           if (this.channel !== channel) return;
         }
-      } catch (err) {
-        this.retry(`protocol error: ${describeError(err)}`);
+      } catch {
+        this.retry(); // a malformed frame
       }
     });
     const silenceMs = this.options.silenceMs ?? 3000;
     this.cancel.push(
       this.options.clock.setInterval(() => {
-        if (this.options.clock.now() - lastHeard > silenceMs) return this.retry(`no data for ${silenceMs / 1000} s`);
+        if (this.options.clock.now() - lastHeard > silenceMs) return this.retry(); // silent: dead
         if (this.attached) channel.write(encodePing(this.options.clock.now()));
       }, this.options.pingMs ?? 1000),
     );
@@ -105,35 +100,33 @@ export class TwinLink {
 
   private onFrame(frame: Frame): void {
     if (!this.attached) {
-      if (frame.type === FrameType.Reject) return this.retry(`refused: ${parseReject(decodeJsonBody(frame.body)).reason}`, true);
-      if (frame.type !== FrameType.Welcome) return this.retry('the host did not welcome the twin');
+      if (frame.type === FrameType.Reject) return this.retry(true); // no such stream (any more): the primary gets a new token
+      if (frame.type !== FrameType.Welcome) return this.retry();
       const welcome = parseWelcome(decodeJsonBody(frame.body));
-      if (welcome.twin !== true || welcome.codec !== this.options.codec) return this.retry('the host did not take the twin', true);
+      if (welcome.twin !== true || welcome.codec !== this.options.codec) return this.retry(true); // not our stream
       this.attached = true;
       return;
     }
     if (frame.type === FrameType.Audio) {
-      this.framesReceived++;
       this.options.onAudio(frame);
     } else if (frame.type === FrameType.Bye) {
-      this.retry('the host said goodbye to the twin');
+      this.retry();
     }
     // Pongs and anything newer are of no use to a twin.
   }
 
   /** Ends the current twin connection and, unless `final` or stopped, tries again after retryMs. */
-  private retry(why: string, final = false): void {
-    this.drop(why);
+  private retry(final = false): void {
+    this.drop();
     if (this.stopped || final) return;
     this.cancel.push(this.options.clock.setTimeout(() => void this.connect(), this.options.retryMs ?? 1000));
   }
 
-  private drop(why: string): void {
+  private drop(): void {
     for (const cancel of this.cancel.splice(0)) cancel();
     const channel = this.channel;
     this.channel = undefined;
     if (channel === undefined) return;
-    this.lastEnd = why;
     if (this.stopped && this.attached) {
       channel.write(encodeJsonFrame(FrameType.Bye, { reason: 'listener stopped' }));
       channel.end();

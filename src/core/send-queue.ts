@@ -29,7 +29,7 @@ export class SendQueue {
   private bytes = 0;
   private dropped = 0;
 
-  private maxAudioFrames = 1;
+  private audioLimit = 1;
 
   /** @param maxAudioFrames most audio frames held (≥ 1); more drops the oldest audio first. */
   constructor(maxAudioFrames: number) {
@@ -39,13 +39,18 @@ export class SendQueue {
   /** Changes the bound (≥ 1); takes effect from the next push. */
   setMaxAudioFrames(maxAudioFrames: number): void {
     if (!Number.isInteger(maxAudioFrames) || maxAudioFrames < 1) throw new RangeError('maxAudioFrames must be an integer ≥ 1');
-    this.maxAudioFrames = maxAudioFrames;
+    this.audioLimit = maxAudioFrames;
+  }
+
+  /** The bound: most audio frames held before the oldest is dropped. */
+  get maxAudioFrames(): number {
+    return this.audioLimit;
   }
 
   /** Appends a frame; returns how many stale audio frames were dropped to make room (0 or 1). */
   push(kind: QueuedKind, bytes: Buffer): number {
     let droppedNow = 0;
-    if (kind === 'audio' && this.audioCount >= this.maxAudioFrames) {
+    if (kind === 'audio' && this.audioCount >= this.audioLimit) {
       const oldest = this.entries.findIndex((entry) => entry.kind === 'audio');
       const [victim] = this.entries.splice(oldest, 1);
       if (victim !== undefined) {

@@ -106,7 +106,7 @@ export class AudifyDeviceCatalog implements DeviceCatalog {
    * Every capture and output device now present; rejects with ERR_AUDIO_BACKEND if the audio system is
    * unreachable. One RtAudio instance probes every time (each probe sees the devices of that moment): a
    * fresh instance per call costs ~4 MB per 1 000 calls that the GC does not give back, which matters
-   * when devices are watched every 2 s for a whole film.
+   * when devices are watched every 0.5 s for a whole film.
    */
   async list(): Promise<AudioDevice[]> {
     this.rt ??= this.makeRtAudio();

@@ -1,8 +1,9 @@
 /**
  * A capture device that may go away while hosting (a sink unloaded, a USB device unplugged): when it
- * fails with ERR_DEVICE_UNAVAILABLE, or `isPresent` (asked every `watchMs`) says it is gone, this says so once, keeps the stream going with silence (so
- * listeners stay connected and in step) and tries to open the device again every `retryMs`; when it
- * opens, it says so and the real audio carries on. Other errors, and end of input, pass through.
+ * fails with ERR_DEVICE_UNAVAILABLE, or `isPresent` (asked every `watchMs`) says it is gone, this says
+ * so once, keeps the stream going with silence (so listeners stay connected and in step) and tries to
+ * open the device again every `retryMs`; when it opens, it says so and the real audio carries on. Other
+ * errors, and end of input, pass through.
  *
  * The watch is needed because PulseAudio (≥ 14) and PipeWire move a removed source's streams to the
  * default source themselves: the capture would silently carry on with some other device's sound —
