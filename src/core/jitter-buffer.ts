@@ -40,6 +40,8 @@ export const MIN_TARGET_MS = 5;
 export const MAX_TARGET_MS = 2000;
 /** Largest maxMs accepted. */
 const MAX_CAP_MS = 60_000;
+/** Playback over which the buffer's floor is taken: the lowest level of two half windows [frames, 125 ms]. */
+const FLOOR_HALF_WINDOW_FRAMES = 6000;
 /** Length of every fade (out on underrun, in on resume, crossfade on trim): 2.5 ms at 48 kHz [frames]. */
 const FADE_FRAMES = 120;
 /**
@@ -63,7 +65,11 @@ function fadeOutGain(k: number): number {
 /**
  * Holds decoded 48 kHz stereo chunks for a sink that pulls on its own clock. Pure: no timers; the sink's
  * render() calls are the clock. Playing starts once targetMs (and at least one whole render) is held; while
- * playing, more than target + max(20 ms, target / 2) is trimmed back to target with a 2.5 ms crossfade.
+ * playing, a buffer whose *floor* (its lowest level over the last 125-250 ms of playback) stays more than
+ * max(20 ms, target / 2) above the target is trimmed by the floor's excess, with a 2.5 ms crossfade. The
+ * floor, not the level of the moment: on a jittery link the level peaks every time late packets arrive
+ * together, and trimming such a peak cut audio the buffer needed for the next late packet (bench/wifi-link:
+ * a 26 ms trim at a burst, then an underrun on a packet only 27 ms late).
  * Sequence numbers are u32 and may wrap. The stream comes over TCP, so packets arrive in order: anything not
  * newer than the newest packet taken is a duplicate or late and is dropped, and a gap is counted as missing
  * but never waited for.
@@ -90,6 +96,12 @@ export class JitterBuffer {
   #missingPackets = 0;
   #overflowDroppedFrames = 0;
   #playedFrames = 0;
+  /** Lowest level seen in the current and in the previous half window of playback [frames]. */
+  #floorNow = Infinity;
+  #floorBefore = Infinity;
+  /** Frames played in the current half window; the previous one is complete only once this wraps. */
+  #floorAge = 0;
+  #floorComplete = false;
 
   constructor(options: JitterBufferOptions) {
     const { targetMs, maxMs } = options;
@@ -171,8 +183,7 @@ export class JitterBuffer {
     }
     let real = 0;
     if (this.#state === 'playing') {
-      const hysteresis = Math.max(msToFrames(20), Math.round(this.#targetFrames / 2));
-      if (this.#bufferedFrames > this.#targetFrames + hysteresis) this.#trimToTarget();
+      this.#trimSustainedExcess(frames);
       real = this.#take(out, frames);
       this.#playedFrames += real;
       this.#fadeIn(out, real);
@@ -197,6 +208,7 @@ export class JitterBuffer {
     this.#newestSeq = undefined;
     this.#state = 'buffering';
     this.#fadeInLeft = 0;
+    this.#resetFloor();
   }
 
   /** Copies up to `frames` held frames into `out`, consuming them; returns how many. */
@@ -221,10 +233,42 @@ export class JitterBuffer {
     if (head.offset * CHANNELS >= head.samples.length) this.#chunks.shift();
   }
 
-  /** Drops the oldest audio down to the target; while playing, crossfades from the dropped audio to the kept. */
+  /**
+   * Notes the level before `frames` are played; when the floor of the last 125-250 ms stood more than the
+   * hysteresis above the target, drops the floor's excess (what the buffer held beyond its target all along).
+   */
+  #trimSustainedExcess(frames: number): void {
+    this.#floorNow = Math.min(this.#floorNow, this.#bufferedFrames);
+    this.#floorAge += frames;
+    if (this.#floorAge >= FLOOR_HALF_WINDOW_FRAMES) {
+      this.#floorBefore = this.#floorNow;
+      this.#floorNow = this.#bufferedFrames;
+      this.#floorAge = 0;
+      this.#floorComplete = true;
+    }
+    if (!this.#floorComplete) return;
+    const floor = Math.min(this.#floorBefore, this.#floorNow);
+    const hysteresis = Math.max(msToFrames(20), Math.round(this.#targetFrames / 2));
+    if (floor > this.#targetFrames + hysteresis) this.#trimBy(floor - this.#targetFrames);
+  }
+
+  /** Forgets the floor: after a trim or a re-buffer the levels before it say nothing. */
+  #resetFloor(): void {
+    this.#floorNow = Infinity;
+    this.#floorBefore = Infinity;
+    this.#floorAge = 0;
+    this.#floorComplete = false;
+  }
+
+  /** Drops the oldest audio down to the target. */
   #trimToTarget(): void {
-    const excess = this.#bufferedFrames - this.#targetFrames;
+    this.#trimBy(this.#bufferedFrames - this.#targetFrames);
+  }
+
+  /** Drops the oldest `excess` frames; while playing, crossfades from the dropped audio to the kept. */
+  #trimBy(excess: number): void {
     if (excess <= 0) return;
+    this.#resetFloor();
     if (this.#state === 'playing') {
       // The audio that would have played next fades out over the kept audio fading in: no click at the cut.
       const tail = new Float32Array(Math.min(FADE_FRAMES, excess) * CHANNELS);
@@ -279,6 +323,7 @@ export class JitterBuffer {
     this.#underruns++;
     this.#concealedFrames += frames - real;
     this.#state = 'buffering';
+    this.#resetFloor();
     this.#fadeInLeft = FADE_FRAMES;
     const faded = Math.min(real, FADE_FRAMES);
     const hold = real > 0 ? out.slice((real - 1) * CHANNELS, real * CHANNELS) : this.#lastFrame.slice();
