@@ -8,6 +8,8 @@
 
 /** Level errors at least this large [ms] are not integrated (see update()). */
 const INTEGRATE_BELOW_MS = 10;
+/** After a target change, the level counts as there once within this of the new target [ms]. */
+const GLIDE_DONE_MS = 1;
 
 /** Tuning of a DriftController. */
 export interface DriftControllerOptions {
@@ -30,6 +32,9 @@ export class DriftController {
   private smoothedMs: number | undefined;
   private integralPpm = 0;
   private outputPpm = 0;
+  private lastTargetMs: number | undefined;
+  /** Seconds left of the glide to a new target, during which nothing is learned (see update()). */
+  private glideLeftS = 0;
 
   constructor(options: DriftControllerOptions = {}) {
     this.kp = options.kpPpmPerMs ?? 100;
@@ -51,10 +56,20 @@ export class DriftController {
     const alpha = 1 - Math.exp(-elapsedS / this.smoothingS);
     this.smoothedMs = this.smoothedMs === undefined ? bufferedMs : this.smoothedMs + alpha * (bufferedMs - this.smoothedMs);
     const errorMs = this.smoothedMs - targetMs;
+    // A new target is a step in the error, not clock drift: until the level has glided to it (within 1 ms,
+    // or three time constants of the proportional term, whichever comes first: a real drift leaves a small
+    // standing error that only the integral removes), nothing is learned. Without this, each 10 ms step
+    // down of an adaptive target taught the integral ~250 ppm that was not there (bench/wifi-link), and the
+    // buffer then ran ~10 ms short of its target for a minute while the integral unlearned it.
+    if (this.lastTargetMs !== undefined && targetMs !== this.lastTargetMs) this.glideLeftS = (3 * 1000) / this.kp;
+    this.lastTargetMs = targetMs;
+    if (Math.abs(errorMs) < GLIDE_DONE_MS) this.glideLeftS = 0;
+    const gliding = this.glideLeftS > 0;
+    this.glideLeftS = Math.max(0, this.glideLeftS - elapsedS);
     // Only small errors teach the integral: a big one is a target change or a burst, not clock drift, and
     // learning from it would wind the drift estimate up (seen: -757 ppm after one re-target). Anti-windup
     // also caps the integral at the output limit.
-    if (Math.abs(errorMs) < INTEGRATE_BELOW_MS) {
+    if (!gliding && Math.abs(errorMs) < INTEGRATE_BELOW_MS) {
       this.integralPpm = clamp(this.integralPpm + this.ki * errorMs * elapsedS, -this.maxPpm, this.maxPpm);
     }
     this.outputPpm = clamp(this.kp * errorMs + this.integralPpm, -this.maxPpm, this.maxPpm);

@@ -24,6 +24,21 @@ describe('clock drift correction', function () {
     assert.ok(run.overflowDroppedFrames > 0);
   });
 
+  it('glides to a new target without taking the step for clock drift', () => {
+    // The level moves only by the correction: consuming faster by 1 ppm drains 0.001 ms of audio a second.
+    const controller = new DriftController();
+    let levelMs = 60;
+    let targetMs = 60;
+    const worst = { driftPpm: 0 };
+    for (let t = 0; t < 300; t += 0.01) {
+      if (Math.abs(t - 30) < 0.005 || Math.abs(t - 90) < 0.005) targetMs -= 10; // an adaptive target stepping down
+      levelMs -= controller.update(levelMs, targetMs, 0.01) * 1e-3 * 0.01;
+      worst.driftPpm = Math.max(worst.driftPpm, Math.abs(controller.driftPpm));
+    }
+    assert.ok(worst.driftPpm < 40, `no drift learned from the steps (worst ${worst.driftPpm.toFixed(0)} ppm)`);
+    assert.ok(Math.abs(levelMs - 40) < 1, `level at the new target (${levelMs.toFixed(2)} ms)`);
+  });
+
   it('never asks for more than its limit and refuses bad tuning', () => {
     const controller = new DriftController({ maxPpm: 1000 });
     for (let i = 0; i < 1000; i++) controller.update(500, 60, 0.01);
