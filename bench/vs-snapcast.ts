@@ -8,8 +8,14 @@
  * - AuraLync: `host --device al_src --codec opus|pcm` → `listen --device al_out --latency MS`: Opus (the
  *   default) and PCM (what Snapcast is given here).
  * - Snapcast (Debian's snapserver/snapclient, `build/setup-system.sh bench` installs them): parec of
- *   al_src's monitor into a FIFO → snapserver (pipe source, PCM codec, 10 ms chunks, --stream.buffer MS)
- *   → snapclient (PulseAudio player into al_out, buffer_time 20 ms). All on 127.0.0.1.
+ *   al_src's monitor into a FIFO → snapserver (pipe source, PCM codec, --stream.buffer MS) → snapclient
+ *   (PulseAudio player into al_out). All on 127.0.0.1. Its other knobs are its defaults unless set:
+ *   BENCH_SNAP_CHUNK_MS (20), BENCH_SNAP_PLAYER_MS (the player's buffer_time: 100, or half the stream's
+ *   buffer when that is smaller), BENCH_SNAP_PIPE_MS (the pipe source's buffer_ms, its slack for a late
+ *   writer, 50). snapclient plays each chunk its buffer after capture whatever the player's buffer_time, so
+ *   the player's buffer costs no delay while it is smaller than that buffer. What went wrong in each trial is counted from their logs: the server
+ *   re-timing its source after a late read (resync), the client jumping to re-sync (hard sync), the
+ *   player's underflows.
  * Prints JSON. Needs pulseaudio, audify, and snapserver/snapclient (else that side is skipped).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -29,7 +35,19 @@ const TONE_S = Number(process.env.BENCH_SNAP_SECONDS ?? 60);
 /** Which systems to measure (comma-separated: opus, pcm, snapcast); all by default. */
 const SYSTEMS = (process.env.BENCH_SNAP_SYSTEMS ?? 'opus,pcm,snapcast').split(',').map((s) => s.trim());
 const AURALYNC_LATENCIES = [30, 40, 60, 80, 120, 200];
-const SNAPCAST_BUFFERS = [40, 60, 80, 100, 150, 200, 300, 500, 1000];
+/** Snapcast buffers tried [ms]; BENCH_SNAP_BUFFERS (comma-separated) for a subset. */
+const SNAPCAST_BUFFERS = (process.env.BENCH_SNAP_BUFFERS ?? '40,60,80,100,150,200,300,500,1000').split(',').map(Number);
+const SNAP_CHUNK_MS = Number(process.env.BENCH_SNAP_CHUNK_MS ?? 20);
+const SNAP_PLAYER_MS = process.env.BENCH_SNAP_PLAYER_MS === undefined ? undefined : Number(process.env.BENCH_SNAP_PLAYER_MS);
+/** The player's buffer_time for a stream buffer [ms]: snapclient's default 100, at most half the buffer. */
+const playerBufferMs = (bufferMs: number) => SNAP_PLAYER_MS ?? Math.max(10, Math.min(100, Math.round(bufferMs / 2)));
+const SNAP_PIPE_MS = Number(process.env.BENCH_SNAP_PIPE_MS ?? 50);
+/** Log lines that tell what went wrong in a Snapcast trial (snapserver 0.26 / snapclient 0.26 wording). */
+const SNAPCAST_TROUBLE: Record<string, RegExp> = {
+  serverResyncs: /onResync/,
+  clientHardSyncs: /Buffer->full\(\) &&|abs\(age > 500\)/,
+  playerUnderflows: /undeflow|underflow/i,
+};
 /** Longest delay searched for [frames]: 1.5 s, above Snapcast's default buffer. */
 const MAX_LAG = 72_000;
 
@@ -43,7 +61,7 @@ interface Carrier {
 function watch(child: ChildProcess, name: string, log: string[]): ChildProcess {
   const keep = (bytes: Buffer) => {
     for (const line of bytes.toString().split('\n')) if (line.trim() !== '') log.push(`${name}: ${line.trim()}`.slice(0, 200));
-    if (log.length > 200) log.splice(0, log.length - 200);
+    if (log.length > 20_000) log.splice(0, log.length - 20_000);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
@@ -104,9 +122,9 @@ async function startSnapcast(bufferMs: number, dir: string, log: string[]): Prom
       '--tcp.enabled=false',
       '--stream.bind_to_address=127.0.0.1',
       `--stream.port=${port}`,
-      `--stream.source=pipe://${fifo}?name=bench&mode=create&sampleformat=48000:16:2&codec=pcm`,
+      `--stream.source=pipe://${fifo}?name=bench&mode=create&sampleformat=48000:16:2&codec=pcm&buffer_ms=${SNAP_PIPE_MS}`,
       `--stream.buffer=${bufferMs}`,
-      '--stream.chunk_ms=10',
+      `--stream.chunk_ms=${SNAP_CHUNK_MS}`,
       '--logging.sink=stderr',
     ]),
     'snapserver',
@@ -118,7 +136,7 @@ async function startSnapcast(bufferMs: number, dir: string, log: string[]): Prom
     await sleep(300);
     // parec writes the monitor into the FIFO that snapserver reads.
     children.push(watch(spawn('sh', ['-c', `exec parec -d al_src.monitor --raw --format=s16le --rate=48000 --channels=2 --latency-msec=10 > '${fifo}'`]), 'parec', log));
-    const client = spawn('snapclient', ['-h', '127.0.0.1', '-p', String(port), '--hostID', 'bench', '--player', 'pulse:buffer_time=20', '-s', 'al_out', '--logsink', 'stderr']);
+    const client = spawn('snapclient', ['-h', '127.0.0.1', '-p', String(port), '--hostID', 'bench', '--player', `pulse:buffer_time=${playerBufferMs(bufferMs)}`, '-s', 'al_out', '--logsink', 'stderr']);
     children.push(watch(client, 'snapclient', log));
     await waitForLine(log, /snapclient: .*(Connected|ServerSettings|Player name)/i, 15_000);
     await sleep(1500 + bufferMs);
@@ -169,6 +187,12 @@ async function trial(
   };
 }
 
+/** How many log lines since `from` match each pattern. */
+function countTrouble(log: readonly string[], from: number, trouble: Record<string, RegExp>): Record<string, number> {
+  const lines = log.slice(from);
+  return Object.fromEntries(Object.entries(trouble).map(([name, pattern]) => [name, lines.filter((line) => pattern.test(line)).length]));
+}
+
 /** Tries settings from the smallest up; the first with no bad window is the smallest clean one. */
 async function search(
   system: string,
@@ -176,6 +200,7 @@ async function search(
   start: (setting: number, log: string[]) => Promise<Carrier>,
   wav: string,
   layout: ToneLayout,
+  trouble: Record<string, RegExp> = {},
 ): Promise<Record<string, unknown>> {
   const tried = [];
   for (const setting of settings) {
@@ -188,8 +213,9 @@ async function search(
       continue;
     }
     try {
+      const from = log.length;
       const result = await trial(wav, layout);
-      tried.push({ setting, ...result, clean: result.badWindows === 0 });
+      tried.push({ setting, ...result, ...countTrouble(log, from, trouble), clean: result.badWindows === 0 });
       if (result.badWindows === 0) return { system, smallestCleanSetting: setting, delayMs: result.delayMs, growthMsPerMin: result.growthMsPerMin, tried };
     } catch (err) {
       tried.push({ setting, error: (err as Error).message.split('\n')[0], log: log.slice(-3) });
@@ -224,7 +250,12 @@ export async function runVsSnapcast(): Promise<Record<string, unknown>> {
     const snapcast = !SYSTEMS.includes('snapcast')
       ? skipped('snapcast')
       : haveSnapcast
-      ? await search('snapcast (pcm, --stream.buffer MS)', SNAPCAST_BUFFERS, (ms, log) => startSnapcast(ms, dir, log), wav, layout)
+      ? {
+          ...(await search('snapcast (pcm, --stream.buffer MS)', SNAPCAST_BUFFERS, (ms, log) => startSnapcast(ms, dir, log), wav, layout, SNAPCAST_TROUBLE)),
+          chunkMs: SNAP_CHUNK_MS,
+          playerBufferMs: SNAP_PLAYER_MS ?? 'min(100, buffer / 2)',
+          pipeBufferMs: SNAP_PIPE_MS,
+        }
       : { system: 'snapcast', skipped: 'snapserver/snapclient not installed (build/setup-system.sh bench)' };
     const s = (snapcast as { delayMs?: number }).delayMs;
     const ratio = (ours: Record<string, unknown>) => (typeof ours.delayMs === 'number' && s !== undefined ? round(ours.delayMs / s, 2) : null);

@@ -7,6 +7,7 @@
  * gaps (underruns: the buffer ran dry; missing packets: audio the host dropped) and the latency the
  * listener estimates (capture → played), p50/p95, with the target over time. Prints JSON. Needs root.
  */
+import { writeFileSync } from 'node:fs';
 import type { CodecName } from '../src/core/handshake.js';
 import { netnsUnavailableReason } from '../test/support/netns.js';
 import { startLinkedStream, type ProbeSample } from './support/linked-stream.js';
@@ -27,6 +28,8 @@ async function measure(codec: CodecName, twin: boolean): Promise<Record<string, 
     await stream.stop();
   }
   const all = stream.samples;
+  // BENCH_WIFI_SAMPLES=FILE keeps every 100 ms sample (one JSON line each) for a closer look.
+  if (process.env.BENCH_WIFI_SAMPLES) writeFileSync(`${process.env.BENCH_WIFI_SAMPLES}.${twin ? 'twin' : 'single'}.jsonl`, all.map((s) => JSON.stringify(s)).join('\n'));
   const warm = all.find((s) => s.t >= WARMUP_S * 1000) ?? (all[0] as ProbeSample);
   const last = all.at(-1) as ProbeSample;
   const measured = all.filter((s) => s.t >= warm.t && s.state === 'playing');
@@ -53,11 +56,18 @@ async function measure(codec: CodecName, twin: boolean): Promise<Record<string, 
     targetP50Ms: round(percentile(targets, 50), 0),
     targetMaxMs: Math.max(...targets),
     driftPpmAtEnd: round(last.driftPpm, 0),
+    // How late packets came (transit above the fastest), per 100 ms sample: what the buffer must cover.
+    latenessMs: lateness(measured.map((s) => s.latenessMs)),
     perMinute,
     // What each underrun coincided with: a long pause in arrivals (the network, or TCP waiting to
     // resend a lost segment) or a long event-loop delay (the listener itself not running).
     underrunCauses: underrunCauses(all.filter((s) => s.t >= warm.t)),
   };
+}
+
+/** Percentiles of the per-sample lateness [ms]. */
+function lateness(values: readonly number[]): Record<string, number> {
+  return { p50: percentile(values, 50), p99: percentile(values, 99), p99_9: percentile(values, 99.9), max: Math.max(...values) };
 }
 
 /**
@@ -75,6 +85,7 @@ function underrunCauses(samples: readonly ProbeSample[]): Record<string, number>
       tS: round(now.t / 1000, 1),
       underruns: now.underruns - before.underruns,
       arrivalGapMs: Math.max(...recent.map((s) => s.arrivalGapMs)),
+      latenessMs: Math.max(...recent.map((s) => s.latenessMs)),
       loopDelayMs: Math.max(...recent.map((s) => s.loopDelayMs)),
       targetMs: before.targetMs,
     });

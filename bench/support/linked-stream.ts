@@ -25,6 +25,8 @@ export interface ProbeSample {
   readonly driftPpm: number;
   /** Longest pause between two new packets in this sample [ms]. */
   readonly arrivalGapMs: number;
+  /** Most late packet in this sample: its transit above the fastest transit so far [ms]. */
+  readonly latenessMs: number;
   /** Longest event-loop delay of the probe in this sample [ms]. */
   readonly loopDelayMs: number;
   /** Whether the probe's twin connection is up. */

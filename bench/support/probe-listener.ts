@@ -18,15 +18,30 @@ import { DEFAULT_LATENCY_MS, DEFAULT_MAX_LATENCY_MS, MIN_ADAPTIVE_LATENCY_MS } f
 import { ListenerSession } from '../../src/app/listener-session.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
-/** The longest pause between two new packets (a copy from the twin does not count) since the last reading. */
+/**
+ * The longest pause between two new packets (a copy from the twin does not count) since the last reading,
+ * and the latest packet's lateness: its transit (arrival here − capture at the host) above the fastest
+ * transit seen so far — how much of the jitter buffer it used up.
+ */
 class PacketGaps {
   private last: number | undefined;
   private longest = 0;
-  /** A new packet was taken now. */
-  note(): void {
+  private fastestTransit = Infinity;
+  private latest = 0; // the most late since the last reading
+  /** A new packet, captured at `captureTimeMs` (host clock), was taken now. */
+  note(captureTimeMs: number): void {
     const now = performance.now();
     if (this.last !== undefined) this.longest = Math.max(this.longest, now - this.last);
     this.last = now;
+    const transit = systemClock.now() - captureTimeMs;
+    this.fastestTransit = Math.min(this.fastestTransit, transit);
+    this.latest = Math.max(this.latest, transit - this.fastestTransit);
+  }
+  /** The latest packet's (most late packet's) transit above the fastest since the last call [ms]. */
+  takeLateness(): number {
+    const late = this.latest;
+    this.latest = 0;
+    return late;
   }
   /** The longest pause since the last call [ms], counting a pause still going on. */
   take(): number {
@@ -46,7 +61,7 @@ const session = new ListenerSession({
   host: host as string,
   port: Number(portText),
   connector: new TcpConnector(),
-  onDelivered: () => gaps.note(),
+  onDelivered: (captureTimeMs) => gaps.note(captureTimeMs),
   sink: new NullSink(systemClock),
   clock: systemClock,
   protocol: 'v2',
@@ -75,6 +90,7 @@ const timer = setInterval(() => {
     driftPpm: s.driftPpm,
     twin: session.twinConnected,
     arrivalGapMs: Math.round(gaps.take()),
+    latenessMs: Math.round(gaps.takeLateness()),
     loopDelayMs: Math.round(loopDelay.max / 1e6),
   };
   loopDelay.reset();
