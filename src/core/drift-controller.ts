@@ -8,8 +8,6 @@
 
 /** Level errors at least this large [ms] are not integrated (see update()). */
 const INTEGRATE_BELOW_MS = 10;
-/** After a target change, the level counts as there once within this of the new target [ms]. */
-const GLIDE_DONE_MS = 1;
 
 /** Tuning of a DriftController. */
 export interface DriftControllerOptions {
@@ -33,6 +31,8 @@ export class DriftController {
   private integralPpm = 0;
   private outputPpm = 0;
   private lastTargetMs: number | undefined;
+  /** Length of a glide [s]: three time constants of the proportional term. */
+  private readonly glideS: number;
   /** Seconds left of the glide to a new target, during which nothing is learned (see update()). */
   private glideLeftS = 0;
 
@@ -45,6 +45,7 @@ export class DriftController {
       throw new RangeError('drift controller gains and times must be positive');
     }
     this.ki = this.kp / integralTimeS;
+    this.glideS = (3 * 1000) / this.kp;
   }
 
   /**
@@ -56,14 +57,12 @@ export class DriftController {
     const alpha = 1 - Math.exp(-elapsedS / this.smoothingS);
     this.smoothedMs = this.smoothedMs === undefined ? bufferedMs : this.smoothedMs + alpha * (bufferedMs - this.smoothedMs);
     const errorMs = this.smoothedMs - targetMs;
-    // A new target is a step in the error, not clock drift: until the level has glided to it (within 1 ms,
-    // or three time constants of the proportional term, whichever comes first: a real drift leaves a small
-    // standing error that only the integral removes), nothing is learned. Without this, each 10 ms step
-    // down of an adaptive target taught the integral ~250 ppm that was not there (bench/wifi-link), and the
-    // buffer then ran ~10 ms short of its target for a minute while the integral unlearned it.
-    if (this.lastTargetMs !== undefined && targetMs !== this.lastTargetMs) this.glideLeftS = (3 * 1000) / this.kp;
+    // A new target is a step in the error, not clock drift: while the level glides to it (three time
+    // constants of the proportional term, ~95 % of the way) nothing is learned. Without this, each 10 ms
+    // step down of an adaptive target taught the integral ~250 ppm that was not there (bench/wifi-link), and
+    // the buffer then ran ~10 ms short of its target for a minute while the integral unlearned it.
+    if (this.lastTargetMs !== undefined && targetMs !== this.lastTargetMs) this.glideLeftS = this.glideS;
     this.lastTargetMs = targetMs;
-    if (Math.abs(errorMs) < GLIDE_DONE_MS) this.glideLeftS = 0;
     const gliding = this.glideLeftS > 0;
     this.glideLeftS = Math.max(0, this.glideLeftS - elapsedS);
     // Only small errors teach the integral: a big one is a target change or a burst, not clock drift, and
@@ -91,9 +90,14 @@ export class DriftController {
     return this.smoothedMs;
   }
 
-  /** Forgets the level history (a new connection); the learned drift is kept, the clocks did not change. */
+  /**
+   * Forgets the level history (a re-buffer or a new connection); the learned drift is kept, the clocks did
+   * not change. What arrives next (a held-back burst) is no evidence of drift either: a glide starts, as on
+   * a target change (after one 53 ms stall the integral learned 250 ppm that was not there).
+   */
   resetLevel(): void {
     this.smoothedMs = undefined;
+    this.glideLeftS = this.glideS;
   }
 }
 
