@@ -22,7 +22,8 @@ describe('jitter estimator', () => {
     const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
     feed(estimator, 10, () => 5 + random() * 40);
     assert.ok(estimator.jitterMs > 35 && estimator.jitterMs <= 40, `jitter ${estimator.jitterMs}`);
-    assert.ok(estimator.targetMs() >= 60 && estimator.targetMs() <= 65, `target ${estimator.targetMs()}`);
+    // One packet + 1.75 times the jitter (what a 15 s window does not see comes later) + 5 ms.
+    assert.ok(estimator.targetMs() >= 85 && estimator.targetMs() <= 95, `target ${estimator.targetMs()}`);
   });
 
   it('never proposes more than its maximum', () => {
@@ -33,15 +34,30 @@ describe('jitter estimator', () => {
     assert.equal(estimator.targetMs(), 120);
   });
 
-  it('grows for a stall it could cover, and forgets it once it leaves the window', () => {
+  it('grows for a stall it could cover, and forgets it once it is a small share of the last minutes', () => {
     const estimator = new JitterEstimator({ minTargetMs: 30, maxTargetMs: 300, windowMs: 5000 });
     // A 150 ms Wi-Fi stall: packets held back, then delivered in a burst (each delayed a little less).
     feed(estimator, 5, (i) => (i >= 100 && i < 108 ? 150 - (i - 100) * 20 : 2));
-    // p99.5 of 5 s (250 packets) is the 2nd-longest transit: 130 of the 150 ms (above the 2 ms floor), + a packet + 5 ms.
-    assert.equal(estimator.targetMs(), 130 - 2 + 20 + 5);
+    // p99.5 of 5 s (250 packets) is the 2nd-longest transit: 130 of the 150 ms above the 2 ms floor.
+    assert.equal(estimator.jitterMs, 128);
+    assert.equal(estimator.longJitterMs, 128);
+    assert.equal(estimator.targetMs(), Math.round(20 + 1.75 * 128 + 5));
     assert.equal(estimator.outageBacklogPackets, 0);
-    feed(estimator, 10, () => 2, 5000);
+    // The short window forgets the stall after 5 s; in the long view its 8 packets are under 0.5 % after a minute.
+    feed(estimator, 5, () => 2, 5000);
+    assert.equal(estimator.jitterMs, 0);
+    assert.ok(estimator.targetMs() > 100, `target ${estimator.targetMs()} 5 s later`);
+    feed(estimator, 60, () => 2, 10_000);
     assert.equal(estimator.targetMs(), 30);
+  });
+
+  it('measures the long view as lateness, so clocks drifting apart do not pass for jitter', () => {
+    const estimator = new JitterEstimator({ minTargetMs: 30, maxTargetMs: 300 });
+    // The host's clock runs 500 ppm slow: the transit grows 150 ms over 5 minutes, steadily.
+    feed(estimator, 300, (i) => 2 + i * 20 * 500e-6);
+    // Within each 15 s the transit grows 7.5 ms; that much is seen, not the 150 ms of the 5 minutes.
+    assert.ok(estimator.longJitterMs < 10, `long-view jitter ${estimator.longJitterMs} ms`);
+    assert.ok(estimator.targetMs() <= 40, `target ${estimator.targetMs()}`);
   });
 
   it('leaves out the backlog of an outage no target could cover (3 s link down)', () => {
