@@ -3,7 +3,8 @@
  * 1 kHz (BENCH_SNAP_SECONDS) and a marker are played into al_src; each system carries al_src's monitor to
  * al_out; both monitors are recorded in this process on one clock. For each system the settings are
  * tried from the smallest up, and the first that plays the whole tone cleanly is its smallest clean
- * setting; its delay (at the first marker) and the delay's growth per minute are reported, and the ratio.
+ * setting; its delay (at the first marker) and the delay's growth per minute are reported, and the ratio;
+ * also how fast each null sink runs against this machine's clock (30 s of parec, before the trials).
  *
  * - AuraLync: `host --device al_src --codec opus|pcm` → `listen --device al_out --latency MS`: Opus (the
  *   default) and PCM (what Snapcast is given here).
@@ -28,6 +29,7 @@ import { freePort } from '../test/support/free-port.js';
 import { recordMonitor } from '../test/support/monitor-recorder.js';
 import { startPulse, stopPulse } from '../test/support/pulse.js';
 import { leftChannel } from '../test/support/signals.js';
+import { sinkClockPpm } from './support/sink-clock.js';
 import { round } from './support/stats.js';
 import { badWindows, delayAt, markedTone, type ToneLayout } from './support/tone-check.js';
 
@@ -151,7 +153,15 @@ async function startSnapcast(bufferMs: number, dir: string, log: string[]): Prom
 async function trial(
   wav: string,
   layout: ToneLayout,
-): Promise<{ delayMs: number; growthMsPerMin: number; badWindows: number; dropoutWindows: number; clickWindows: number; windows: number; firstBadS: number | undefined }> {
+): Promise<{
+  delayMs: number;
+  growthMsPerMin: number;
+  badWindows: number;
+  dropoutWindows: number;
+  clickWindows: number;
+  windows: number;
+  firstBadS: number | undefined;
+}> {
   const [sent, received] = await Promise.all([recordMonitor('Monitor of al_src'), recordMonitor('Monitor of al_out')]);
   try {
     await sleep(300);
@@ -235,6 +245,10 @@ export async function runVsSnapcast(): Promise<Record<string, unknown>> {
     return { bench: 'vs-snapcast', skipped: (err as Error).message };
   }
   try {
+    // The null sinks run on PulseAudio's timer, not exactly on this machine's clock (measured here ~250 ppm
+    // fast): Snapcast paces its pipe source by the system clock and corrects a client's drift by at most
+    // 500 ppm; AuraLync follows the capture clock and corrects up to 2000 ppm.
+    const [srcPpm, outPpm] = await Promise.all([sinkClockPpm('al_src.monitor', 30), sinkClockPpm('al_out.monitor', 30)]);
     const { samples, layout } = markedTone(TONE_S);
     const wav = join(dir, 'marked-tone.wav');
     const body = encodeS16(samples);
@@ -258,14 +272,20 @@ export async function runVsSnapcast(): Promise<Record<string, unknown>> {
         }
       : { system: 'snapcast', skipped: 'snapserver/snapclient not installed (build/setup-system.sh bench)' };
     const s = (snapcast as { delayMs?: number }).delayMs;
-    const ratio = (ours: Record<string, unknown>) => (typeof ours.delayMs === 'number' && s !== undefined ? round(ours.delayMs / s, 2) : null);
+    const ratio = (ours: Record<string, unknown>, theirs = s) => (typeof ours.delayMs === 'number' && theirs !== undefined ? round(ours.delayMs / theirs, 2) : null);
+    // Snapcast as it ships (--stream.buffer 1000), whether or not it played cleanly.
+    const tried = (snapcast as { tried?: { setting: number; delayMs?: number }[] }).tried ?? [];
+    const snapDefault = tried.find((t) => t.setting === 1000)?.delayMs;
     return {
       bench: 'vs-snapcast',
       toneSeconds: TONE_S,
+      sinkClockPpm: { al_src: round(srcPpm, 0), al_out: round(outPpm, 0) },
       note: 'clean = every 10 ms window of the received 1 kHz tone within 3 dB of its level (else a dropout window) with < 1 % of its energy elsewhere (else a click window); delay at the first marker, growth from the first to the second',
       results: [opus, pcm, snapcast],
       ratioOpus: ratio(opus),
       ratioPcm: ratio(pcm),
+      ratioOpusVsSnapcastDefault: ratio(opus, snapDefault),
+      ratioPcmVsSnapcastDefault: ratio(pcm, snapDefault),
     };
   } finally {
     await stopPulse();
