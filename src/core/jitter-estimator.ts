@@ -44,6 +44,9 @@ export class JitterEstimator {
   private readonly windowMs: number;
   private readonly marginMs: number;
   private samples: { atMs: number; transitMs: number }[] = [];
+  /** The window's samples whose transit no later sample undercuts, oldest first from `fastStart`: its fastest is at the front. */
+  private fastest: { atMs: number; transitMs: number }[] = [];
+  private fastStart = 0;
   /**
    * The long view: each packet's lateness when it came (transit above the short window's fastest then).
    * Kept as lateness, not transit: over minutes the two clocks drift apart (500 ppm is 150 ms in 5 min).
@@ -74,25 +77,36 @@ export class JitterEstimator {
     this.lastArrivalMs = arrivalMs;
     if (silenceMs > this.options.maxTargetMs && this.samples.length > 0) {
       // Normally a packet arrives minTransit after its capture: those captured before (now − minTransit) are late only because of the outage.
-      const minTransit = Math.min(...this.samples.map((s) => s.transitMs));
-      this.backlogBeforeMs = arrivalMs - minTransit;
+      this.backlogBeforeMs = arrivalMs - this.fastestTransitMs();
     }
     if (captureTimeMs < this.backlogBeforeMs) {
       this.outageBacklogPackets++;
       return;
     }
-    this.samples.push({ atMs: arrivalMs, transitMs: arrivalMs - captureTimeMs });
+    const sample = { atMs: arrivalMs, transitMs: arrivalMs - captureTimeMs };
+    this.samples.push(sample);
+    while (this.fastest.length > this.fastStart && (this.fastest.at(-1) as { transitMs: number }).transitMs >= sample.transitMs) this.fastest.pop();
+    this.fastest.push(sample);
     const oldest = arrivalMs - this.windowMs;
     let drop = 0;
     while (drop < this.samples.length && (this.samples[drop] as { atMs: number }).atMs < oldest) drop++;
     if (drop > 0) this.samples = this.samples.slice(drop);
-    const fastest = Math.min(...this.samples.map((sample) => sample.transitMs));
-    this.lateness.push({ atMs: arrivalMs, latenessMs: arrivalMs - captureTimeMs - fastest });
+    while ((this.fastest[this.fastStart] as { atMs: number }).atMs < oldest) this.fastStart++;
+    if (this.fastStart > 4096) {
+      this.fastest = this.fastest.slice(this.fastStart);
+      this.fastStart = 0;
+    }
+    this.lateness.push({ atMs: arrivalMs, latenessMs: sample.transitMs - this.fastestTransitMs() });
     while (this.lateStart < this.lateness.length && (this.lateness[this.lateStart] as { atMs: number }).atMs < arrivalMs - LONG_WINDOW_MS) this.lateStart++;
     if (this.lateStart > 4096) {
       this.lateness = this.lateness.slice(this.lateStart);
       this.lateStart = 0;
     }
+  }
+
+  /** The window's fastest transit [ms] (kept as a monotonic queue: no scan per packet). */
+  private fastestTransitMs(): number {
+    return (this.fastest[this.fastStart] as { transitMs: number }).transitMs;
   }
 
   /** The 99.5th percentile of transit above the window's fastest packet [ms]; 0 with no data. */
@@ -123,6 +137,8 @@ export class JitterEstimator {
   /** Forgets every arrival (a new connection: the clock offset may differ). */
   reset(): void {
     this.samples = [];
+    this.fastest = [];
+    this.fastStart = 0;
     this.lateness = [];
     this.lateStart = 0;
     this.lastArrivalMs = undefined;
