@@ -26,6 +26,8 @@ const COVERED_FRACTION = 0.995;
 const HEADROOM = 1.75;
 /** How far back the long view of the jitter reaches [ms]. */
 const LONG_WINDOW_MS = 300_000;
+/** The long view counts lateness in whole ms up to the largest target (5 minutes of 5 ms packets is 60 000: no sorting those). */
+const LATENESS_BUCKETS = 2001;
 
 /** Options of a JitterEstimator. */
 export interface JitterEstimatorOptions {
@@ -51,8 +53,10 @@ export class JitterEstimator {
    * The long view: each packet's lateness when it came (transit above the short window's fastest then).
    * Kept as lateness, not transit: over minutes the two clocks drift apart (500 ppm is 150 ms in 5 min).
    */
-  private lateness: { atMs: number; latenessMs: number }[] = [];
+  private lateness: { atMs: number; bucket: number }[] = [];
   private lateStart = 0;
+  /** How many of the long view's packets came each whole ms late (0..2000; later counts as 2000). */
+  private lateCounts = new Uint32Array(LATENESS_BUCKETS);
   private packetMs = 0;
   private lastArrivalMs: number | undefined;
   /** Packets captured before this [ms, host clock] are an outage's backlog, not jitter. */
@@ -96,8 +100,13 @@ export class JitterEstimator {
       this.fastest = this.fastest.slice(this.fastStart);
       this.fastStart = 0;
     }
-    this.lateness.push({ atMs: arrivalMs, latenessMs: sample.transitMs - this.fastestTransitMs() });
-    while (this.lateStart < this.lateness.length && (this.lateness[this.lateStart] as { atMs: number }).atMs < arrivalMs - LONG_WINDOW_MS) this.lateStart++;
+    const bucket = Math.min(LATENESS_BUCKETS - 1, Math.round(sample.transitMs - this.fastestTransitMs()));
+    this.lateness.push({ atMs: arrivalMs, bucket });
+    (this.lateCounts[bucket] as number)++;
+    while ((this.lateness[this.lateStart] as { atMs: number }).atMs < arrivalMs - LONG_WINDOW_MS) {
+      (this.lateCounts[(this.lateness[this.lateStart] as { bucket: number }).bucket] as number)--;
+      this.lateStart++;
+    }
     if (this.lateStart > 4096) {
       this.lateness = this.lateness.slice(this.lateStart);
       this.lateStart = 0;
@@ -117,12 +126,17 @@ export class JitterEstimator {
     return high - (transits[0] as number);
   }
 
-  /** The 99.5th percentile of lateness over the last 5 minutes [ms]; 0 with no data. */
+  /** The 99.5th percentile of lateness over the last 5 minutes [whole ms]; 0 with no data. */
   get longJitterMs(): number {
     const kept = this.lateness.length - this.lateStart;
     if (kept < 2) return 0;
-    const values = this.lateness.slice(this.lateStart).map((l) => l.latenessMs).sort((a, b) => a - b);
-    return values[Math.min(kept - 1, Math.ceil(COVERED_FRACTION * kept) - 1)] as number;
+    const rank = Math.ceil(COVERED_FRACTION * kept);
+    let seen = 0;
+    for (let ms = 0; ms < LATENESS_BUCKETS; ms++) {
+      seen += this.lateCounts[ms] as number;
+      if (seen >= rank) return ms;
+    }
+    return LATENESS_BUCKETS - 1;
   }
 
   /**
@@ -141,6 +155,7 @@ export class JitterEstimator {
     this.fastStart = 0;
     this.lateness = [];
     this.lateStart = 0;
+    this.lateCounts.fill(0);
     this.lastArrivalMs = undefined;
     this.backlogBeforeMs = -Infinity;
   }
