@@ -45,6 +45,15 @@ export interface AudifyCaptureOptions {
 /** How fast stamps may run ahead of the nominal block length to catch up with the callbacks: 1 %. */
 const STAMP_CATCH_UP = 0.01;
 
+/** The stamp of the block after one stamped `lastMs`, whose reading was `readingMs` (see AudifyCaptureSource). */
+function nextStamp(lastMs: number, readingMs: number): number {
+  const block = framesToMs(BLOCK_FRAMES);
+  const late = readingMs - (lastMs + block);
+  if (late <= 0) return Math.max(lastMs, readingMs);
+  if (late < block) return Math.min(readingMs, lastMs + block * (1 + STAMP_CATCH_UP));
+  return lastMs + block;
+}
+
 /**
  * Captures a loopback device in blocks of exactly BLOCK_FRAMES frames.
  *
@@ -55,7 +64,9 @@ const STAMP_CATCH_UP = 0.01;
  * delivering the callback, which only ever makes it late: jitter of a few ms, and after a stall a burst
  * of blocks all stamped "now" (audify queues callbacks without bound). So the stamp actually given is
  * the lower edge of those readings: the previous stamp + one block, unless the reading is earlier; it may
- * run up to 1 % fast to follow a device clock slower than nominal, and never goes backwards.
+ * run up to 1 % fast to follow a device clock slower than nominal (a reading less than a block late), and
+ * never goes backwards. A reading a block or more late is a stall's burst: one block on, exactly (catching
+ * up through a 200 ms burst had put the stamps 2 ms ahead, and the next on-time block only 1.3-1.7 ms after).
  */
 export class AudifyCaptureSource implements AudioSource {
   private readonly options: AudifyCaptureOptions;
@@ -193,8 +204,7 @@ export class AudifyCaptureSource implements AudioSource {
 
   private emit(samples: Float32Array, readingMs: number): void {
     const last = this.lastStampMs;
-    const captureTimeMs =
-      last === undefined ? readingMs : Math.max(last, Math.min(readingMs, last + framesToMs(BLOCK_FRAMES) * (1 + STAMP_CATCH_UP)));
+    const captureTimeMs = last === undefined ? readingMs : nextStamp(last, readingMs);
     this.lastStampMs = captureTimeMs;
     this.delivered++;
     this.handlers?.onBlock({ samples, captureTimeMs });
