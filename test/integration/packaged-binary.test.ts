@@ -110,7 +110,7 @@ describe('packaged single binaries (npm run package)', function () {
     spawnSync('chmod', ['755', linuxBin]);
   });
   after(() => {
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   function run(args: string[], extraEnv: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
@@ -246,6 +246,9 @@ describe('packaged single binaries (npm run package)', function () {
       assert.equal(version.status, 0, version.stderr);
       assert.equal(version.stdout.trim(), `auralync ${packageVersion}`);
       const devices = runExe(['devices', '--json'], 'wine-devices');
+      // wineserver outlives the last Wine process by seconds, writing into the prefix: end it before the
+      // temp dir is removed (it once made that removal fail with ENOTEMPTY).
+      spawnSync('wineserver', ['-k'], { env, timeout: 10_000 });
       assert.equal(devices.status, 0, devices.stderr);
       const list = JSON.parse(devices.stdout) as { kind: string; name: string }[];
       // Wine's WASAPI (winepulse) shows PulseAudio sinks as render devices: AuraLync offers them for loopback capture.
