@@ -4,7 +4,8 @@
  * al_out; both monitors are recorded in this process on one clock. For each system the settings are
  * tried from the smallest up, and the first that plays the whole tone cleanly is its smallest clean
  * setting; its delay (at the first marker) and the delay's growth per minute are reported, and the ratio;
- * also how fast each null sink runs against this machine's clock (30 s of parec, before the trials).
+ * also how fast each null sink runs against this machine's clock (30 s of parec, before the trials). Each
+ * system runs BENCH_SNAP_SETTLE_MS (5 s) before the signal; the sinks' keepers ask for BENCH_SNAP_KEEPER_MS.
  *
  * - AuraLync: `host --device al_src --codec opus|pcm` → `listen --device al_out --latency MS`: Opus (the
  *   default) and PCM (what Snapcast is given here).
@@ -36,9 +37,20 @@ import { badWindows, delayAt, markedTone, type ToneLayout } from './support/tone
 const TONE_S = Number(process.env.BENCH_SNAP_SECONDS ?? 60);
 /** Which systems to measure (comma-separated: opus, pcm, snapcast); all by default. */
 const SYSTEMS = (process.env.BENCH_SNAP_SYSTEMS ?? 'opus,pcm,snapcast').split(',').map((s) => s.trim());
-const AURALYNC_LATENCIES = [30, 40, 60, 80, 120, 200];
-/** Snapcast buffers tried [ms]; BENCH_SNAP_BUFFERS (comma-separated) for a subset. */
-const SNAPCAST_BUFFERS = (process.env.BENCH_SNAP_BUFFERS ?? '40,60,80,100,150,200,300,500,1000').split(',').map(Number);
+/** Settings tried from each env var (comma-separated [ms]), else `fallback`. */
+const settings = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map(Number);
+/** AuraLync --latency values tried [ms] (BENCH_SNAP_AURALYNC_LATENCIES): from its smallest allowed up. */
+const AURALYNC_LATENCIES = settings('BENCH_SNAP_AURALYNC_LATENCIES', '5,10,20,30,40,60,80,120,200');
+/** Snapcast buffers tried [ms] (BENCH_SNAP_BUFFERS): from its smallest that plays at all up to its default. */
+const SNAPCAST_BUFFERS = settings('BENCH_SNAP_BUFFERS', '20,30,40,60,80,100,150,200,300,500,1000');
+/** Time each system runs before the signal [ms] (BENCH_SNAP_SETTLE_MS): to connect and settle its sync. */
+const SETTLE_MS = Number(process.env.BENCH_SNAP_SETTLE_MS ?? 5000);
+/**
+ * The null sinks' keepers' latency [ms] (BENCH_SNAP_KEEPER_MS, see test/support/pulse.sh). With the tests'
+ * 10 the sinks run ~250 ppm fast against this machine's clock, more than Snapcast corrects; with 60 they
+ * render 20 ms blocks and keep within tens of ppm, like a sound card.
+ */
+const KEEPER_MS = process.env.BENCH_SNAP_KEEPER_MS ?? '60';
 const SNAP_CHUNK_MS = Number(process.env.BENCH_SNAP_CHUNK_MS ?? 20);
 const SNAP_PLAYER_MS = process.env.BENCH_SNAP_PLAYER_MS === undefined ? undefined : Number(process.env.BENCH_SNAP_PLAYER_MS);
 /** The player's buffer_time for a stream buffer [ms]: snapclient's default 100, at most half the buffer. */
@@ -103,7 +115,7 @@ async function startAuraLync(codec: 'opus' | 'pcm', latencyMs: number, log: stri
     const args = [MAIN_JS, 'listen', `127.0.0.1:${port}`, '--device', 'al_out', '--latency', String(latencyMs)];
     children.push(watch(spawn(process.execPath, args, { env }), 'listener', log));
     await waitForLine(log, /listening to bench/, 15_000);
-    await sleep(1500);
+    await sleep(SETTLE_MS);
   } catch (err) {
     await stopAll(children);
     throw err;
@@ -141,7 +153,7 @@ async function startSnapcast(bufferMs: number, dir: string, log: string[]): Prom
     const client = spawn('snapclient', ['-h', '127.0.0.1', '-p', String(port), '--hostID', 'bench', '--player', `pulse:buffer_time=${playerBufferMs(bufferMs)}`, '-s', 'al_out', '--logsink', 'stderr']);
     children.push(watch(client, 'snapclient', log));
     await waitForLine(log, /snapclient: .*(Connected|ServerSettings|Player name)/i, 15_000);
-    await sleep(1500 + bufferMs);
+    await sleep(SETTLE_MS + bufferMs);
   } catch (err) {
     await stopAll(children);
     throw err;
@@ -239,15 +251,16 @@ async function search(
 export async function runVsSnapcast(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'auralync-bench-snap-'));
   try {
+    process.env.AURALYNC_PULSE_KEEPER_MS = KEEPER_MS;
     Object.assign(process.env, await startPulse());
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     return { bench: 'vs-snapcast', skipped: (err as Error).message };
   }
   try {
-    // The null sinks run on PulseAudio's timer, not exactly on this machine's clock (measured here ~250 ppm
-    // fast): Snapcast paces its pipe source by the system clock and corrects a client's drift by at most
-    // 500 ppm; AuraLync follows the capture clock and corrects up to 2000 ppm.
+    // Snapcast paces its pipe source by the system clock and corrects a client's drift by at most 500 ppm
+    // (AuraLync follows the capture clock, up to 2000 ppm): how far the sinks are off decides whether it can
+    // play cleanly at all.
     const [srcPpm, outPpm] = await Promise.all([sinkClockPpm('al_src.monitor', 30), sinkClockPpm('al_out.monitor', 30)]);
     const { samples, layout } = markedTone(TONE_S);
     const wav = join(dir, 'marked-tone.wav');
@@ -279,6 +292,8 @@ export async function runVsSnapcast(): Promise<Record<string, unknown>> {
     return {
       bench: 'vs-snapcast',
       toneSeconds: TONE_S,
+      settleMs: SETTLE_MS,
+      keeperMs: Number(KEEPER_MS),
       sinkClockPpm: { al_src: round(srcPpm, 0), al_out: round(outPpm, 0) },
       note: 'clean = every 10 ms window of the received 1 kHz tone within 3 dB of its level (else a dropout window) with < 1 % of its energy elsewhere (else a click window); delay at the first marker, growth from the first to the second',
       results: [opus, pcm, snapcast],

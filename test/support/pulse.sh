@@ -21,6 +21,14 @@ dir=${1:-${AURALYNC_PULSE_DIR:-/tmp/auralync-pulse}}
 
 die() { echo "pulse.sh: $*" >&2; exit 1; }
 
+# The keepers' latency [ms] (AURALYNC_PULSE_KEEPER_MS, default 10). It sets the blocks a sink renders in
+# while nothing asks for less (a third of it), and with it how far the sink's clock is off the system
+# clock (parec, 15-30 s): ~230-250 ppm fast at 10 (many runs), 42 at 30, -51..+198 at 60 (two runs), 8
+# with no keeper. A sound card is off by tens of ppm; bench/vs-snapcast uses 60 (Snapcast corrects at
+# most 500 ppm and plays no setting cleanly at 10).
+keeper_ms=${AURALYNC_PULSE_KEEPER_MS:-10}
+[[ $keeper_ms =~ ^[0-9]+$ && $keeper_ms -ge 1 ]] || die "AURALYNC_PULSE_KEEPER_MS must be a whole number of ms, not '$keeper_ms'"
+
 if [[ $cmd == start ]]; then
   for tool in pulseaudio pactl; do
     command -v "$tool" >/dev/null 2>&1 ||
@@ -86,7 +94,7 @@ fi
 
 has_sink() { pactl list short sinks | awk '{print $2}' | grep -qx "$1"; }
 has_source() { pactl list short sources | awk '{print $2}' | grep -qx "$1"; }
-has_keeper() { pactl list short modules | grep -q "module-loopback.*source=al_silence sink=$1\b"; }
+has_keeper() { pactl list short modules | grep -q "module-loopback.*source=al_silence sink=$1 latency_msec=$keeper_ms\b"; }
 
 loaded=0
 if ! has_source al_silence; then
@@ -100,7 +108,7 @@ for sink in al_src al_out; do
     loaded=1
   fi
   if ! has_keeper "$sink"; then
-    pactl load-module module-loopback source=al_silence sink="$sink" latency_msec=10 >/dev/null
+    pactl load-module module-loopback source=al_silence sink="$sink" latency_msec="$keeper_ms" >/dev/null
   fi
 done
 pactl set-default-sink al_src
