@@ -301,7 +301,7 @@ export async function runVsSnapcast(): Promise<Record<string, unknown>> {
         }
       : { system: 'snapcast', skipped: 'snapserver/snapclient not installed (build/setup-system.sh bench)' };
     const s = (snapcast as { delayMs?: number }).delayMs;
-    const ratio = (ours: Record<string, unknown>, theirs = s) => (typeof ours.delayMs === 'number' && theirs !== undefined ? round(ours.delayMs / theirs, 2) : null);
+    const ratio = (ours: Record<string, unknown>, theirs: number | undefined) => (typeof ours.delayMs === 'number' && theirs !== undefined ? round(ours.delayMs / theirs, 2) : null);
     // Snapcast as it ships (--stream.buffer 1000), whether or not it played cleanly.
     const tried = (snapcast as { tried?: { setting: number; delayMs?: number }[] }).tried ?? [];
     const snapDefault = tried.find((t) => t.setting === 1000)?.delayMs;
@@ -313,8 +313,8 @@ export async function runVsSnapcast(): Promise<Record<string, unknown>> {
       sinkClockPpm: { al_src: round(srcPpm, 0), al_out: round(outPpm, 0) },
       note: 'clean = every 10 ms window of the received 1 kHz tone within 3 dB of its level (else a dropout window) with < 1 % of its energy elsewhere (else a click window); delay at the first marker, growth from the first to the second',
       results: [opus, pcm, snapcast],
-      ratioOpus: ratio(opus),
-      ratioPcm: ratio(pcm),
+      ratioOpus: ratio(opus, s),
+      ratioPcm: ratio(pcm, s),
       ratioOpusVsSnapcastDefault: ratio(opus, snapDefault),
       ratioPcmVsSnapcastDefault: ratio(pcm, snapDefault),
     };
