@@ -23,7 +23,7 @@ die() { echo "pulse.sh: $*" >&2; exit 1; }
 
 # The keepers' latency [ms] (AURALYNC_PULSE_KEEPER_MS, default 10). It sets the blocks a sink renders in
 # while nothing asks for less (a third of it), and with it how far the sink's clock is off the system
-# clock (parec, 15-30 s): ~230-250 ppm fast at 10 (many runs), 42 at 30, -51..+198 at 60 (two runs), 8
+# clock (parec, 15-30 s): ~230-250 ppm fast at 10 (many runs), 42 at 30, -54..+198 at 60 (six runs), 8
 # with no keeper. A sound card is off by tens of ppm; bench/vs-snapcast uses 60 (Snapcast corrects at
 # most 500 ppm and plays no setting cleanly at 10).
 keeper_ms=${AURALYNC_PULSE_KEEPER_MS:-10}
