@@ -275,7 +275,7 @@ async function listen(command: ListenCommand, status: StatusLine): Promise<numbe
   let sink: AudioSink;
   if (command.output === '-') sink = new RawStreamSink(process.stdout);
   else if (command.output !== undefined) sink = await WavFileSink.create(command.output);
-  else sink = await backend!.playbackSink(command.device, (line) => status.log(line));
+  else sink = await backend!.playbackSink(command.device, (line) => status.log(line), command.leanOutput ? 'lean' : 'standard');
   let target = { host: command.host, port: command.port };
   let resolveAddress: (() => Promise<{ host: string; port: number } | undefined>) | undefined;
   const byName = !discoveryOff && !isIpLiteral(command.host) && command.host.toLowerCase() !== 'localhost';

@@ -11,15 +11,18 @@ export const DEFAULT_LATENCY_MS = 60;
 export const MIN_ADAPTIVE_LATENCY_MS = 30;
 /** Default highest adaptive target [ms]: past ~125 ms lip-sync suffers anyway (ITU-R BT.1359), 300 rides out Wi-Fi stalls. */
 export const DEFAULT_MAX_LATENCY_MS = 300;
+/** A fixed --latency at or below this [ms] also trims the output path (the 'lean' profile of the playback sink). */
+export const LEAN_OUTPUT_MAX_LATENCY_MS = 20;
 
 /** --latency auto|MS and --max-latency MS → a fixed target, or an adaptive one with bounds. */
-function parseLatency(latency: string | undefined, maxLatency: string | undefined): Pick<ListenCommand, 'latencyMs' | 'adaptiveLatency'> {
+function parseLatency(latency: string | undefined, maxLatency: string | undefined): Pick<ListenCommand, 'latencyMs' | 'adaptiveLatency' | 'leanOutput'> {
   if (latency !== undefined && latency !== 'auto') {
     if (maxLatency !== undefined) throw usage('--max-latency goes with --latency auto, not a fixed --latency');
-    return { latencyMs: parseNumber(latency, 'latency', 5, 2000, DEFAULT_LATENCY_MS), adaptiveLatency: undefined };
+    const latencyMs = parseNumber(latency, 'latency', 5, 2000, DEFAULT_LATENCY_MS);
+    return { latencyMs, adaptiveLatency: undefined, leanOutput: latencyMs <= LEAN_OUTPUT_MAX_LATENCY_MS };
   }
   const maxMs = parseNumber(maxLatency, 'max-latency', MIN_ADAPTIVE_LATENCY_MS, 2000, DEFAULT_MAX_LATENCY_MS);
-  return { latencyMs: Math.min(DEFAULT_LATENCY_MS, maxMs), adaptiveLatency: { minMs: MIN_ADAPTIVE_LATENCY_MS, maxMs } };
+  return { latencyMs: Math.min(DEFAULT_LATENCY_MS, maxMs), adaptiveLatency: { minMs: MIN_ADAPTIVE_LATENCY_MS, maxMs }, leanOutput: false };
 }
 
 /** Default time to look for hosts on the network [s] (mDNS answers come within milliseconds; this allows for loss). */
@@ -51,6 +54,8 @@ export interface ListenCommand {
   readonly latencyMs: number;
   /** Adaptive target bounds [ms], or undefined when --latency fixed the target. */
   readonly adaptiveLatency: { readonly minMs: number; readonly maxMs: number } | undefined;
+  /** True when a small fixed --latency asks for the least delay: the output path is trimmed too. */
+  readonly leanOutput: boolean;
   readonly v1: boolean;
   readonly name: string | undefined;
   /** How long to look for a host given by display name [ms]. */
@@ -99,7 +104,8 @@ Usage:
       (looked up for --timeout S, default ${DEFAULT_LOOK_SECONDS}, and followed if it comes back at another address).
       --output FILE writes a 16-bit WAV; --output - writes raw s16le to stdout.
       --latency fixes the jitter buffer target; by default (auto) it follows the network's jitter between
-      ${MIN_ADAPTIVE_LATENCY_MS} ms and --max-latency (default ${DEFAULT_MAX_LATENCY_MS} ms). --v1 plays an original AuraLync v1 server.
+      ${MIN_ADAPTIVE_LATENCY_MS} ms and --max-latency (default ${DEFAULT_MAX_LATENCY_MS} ms). A fixed --latency of ${LEAN_OUTPUT_MAX_LATENCY_MS} or less also
+      trims the output's own buffers (~35 ms less delay, less slack for a busy computer). --v1 plays an original AuraLync v1 server.
       --code CODE answers a host that requires an access code (or set AURALYNC_CODE, kept out of the process list).
       An Opus stream comes over two connections at once, so one stalled by a lost packet (Wi-Fi) is
       bridged by the other; --no-twin keeps to one (half the traffic, ~135 kb/s).

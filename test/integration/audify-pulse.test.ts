@@ -14,7 +14,7 @@ import { AuraError, isAuraError } from '../../src/core/errors.js';
 import type { AudioDevice } from '../../src/ports/device-catalog.js';
 import { AudifyCaptureSource } from '../../src/adapters/audio/audify-capture-source.js';
 import { AudifyDeviceCatalog, classifyDevices, deviceIdFor, resolveDevice } from '../../src/adapters/audio/audify-device-catalog.js';
-import { loadAudifyFrom } from '../../src/adapters/audio/audify-module.js';
+import { ensurePulseLatency, loadAudifyFrom } from '../../src/adapters/audio/audify-module.js';
 import { AudifyOpusEncoder } from '../../src/adapters/audio/audify-opus-encoder.js';
 import { OpusscriptDecoder } from '../../src/adapters/audio/opusscript-decoder.js';
 import { AudifyPlaybackSink } from '../../src/adapters/audio/audify-playback-sink.js';
@@ -307,43 +307,56 @@ describe('audify adapters on a real PulseAudio (integration)', function () {
   });
 
   describe('playback', () => {
-    it('plays a 440 Hz sine into al_out at the right level, asking for whole device buffers', async () => {
-      const recorder = run('parec', ['--format=float32le', '--rate=48000', '--channels=2', '--latency-msec=10', '-d', 'al_out.monitor']);
-      const recorded: Buffer[] = [];
-      recorder.stdout?.on('data', (chunk: Buffer) => recorded.push(chunk));
-      await sleep(300);
+    for (const profile of ['standard', 'lean'] as const) {
+      it(`plays a 440 Hz sine into al_out at the right level, asking for whole device buffers (${profile} output path)`, async () => {
+        const recorder = run('parec', ['--format=float32le', '--rate=48000', '--channels=2', '--latency-msec=10', '-d', 'al_out.monitor']);
+        const recorded: Buffer[] = [];
+        recorder.stdout?.on('data', (chunk: Buffer) => recorded.push(chunk));
+        await sleep(300);
 
-      const device = resolveDevice(await listDevices(), 'al_out', 'output');
-      const sink = new AudifyPlaybackSink({ device });
-      toStop.push(sink);
-      const asked = new Set<number>();
-      let played = 0;
-      const errors: AuraError[] = [];
-      await sink.start((frames) => {
-        asked.add(frames);
-        const out = sine(frames, 440, 0.5, played);
-        played += frames;
-        return out;
-      }, (e) => errors.push(e));
-      assert.equal(sink.description, 'al_out');
-      await sleep(1500);
-      const latencyMs = sink.outputLatencyMs();
-      await sink.stop();
-      await sink.stop();
-      await sleep(200);
-      recorder.kill();
+        const device = resolveDevice(await listDevices(), 'al_out', 'output');
+        const sink = new AudifyPlaybackSink({ device, profile });
+        toStop.push(sink);
+        ensurePulseLatency(); // the process-wide value every stream but this one uses
+        const envBefore = process.env.PULSE_LATENCY_MSEC;
+        const asked = new Set<number>();
+        let played = 0;
+        const errors: AuraError[] = [];
+        await sink.start((frames) => {
+          asked.add(frames);
+          const out = sine(frames, 440, 0.5, played);
+          played += frames;
+          return out;
+        }, (e) => errors.push(e));
+        assert.equal(sink.description, 'al_out');
+        assert.equal(process.env.PULSE_LATENCY_MSEC, envBefore, "the stream's PULSE_LATENCY_MSEC was not put back");
+        const deviceFrames = sink.deviceFrames;
+        await sleep(1500);
+        const latencyMs = sink.outputLatencyMs();
+        await sink.stop();
+        await sink.stop();
+        await sleep(200);
+        recorder.kill();
 
-      assert.deepEqual(errors, []);
-      assert.deepEqual([...asked], [sink.deviceFrames]);
-      assert.ok(played >= SAMPLE_RATE, `only ${played} frames rendered in 1.5 s`);
-      assert.ok(latencyMs >= 10 && latencyMs <= 200, `outputLatencyMs() = ${latencyMs}`);
-      const bytes = Buffer.concat(recorded);
-      const stereo = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + (bytes.length & ~7)));
-      const tone = loudestStretch(left(stereo), 0.2);
-      const level = toneAmplitude(tone, 440);
-      assert.ok(Math.abs(dB(level / 0.5)) < 1, `440 Hz arrived at ${dB(level).toFixed(2)} dBFS, expected -6.02`);
-      assert.ok(level / Math.SQRT2 / rms(tone) > 0.97, 'played audio is not a clean 440 Hz tone');
-    });
+        assert.deepEqual(errors, []);
+        assert.deepEqual([...asked], [deviceFrames]);
+        assert.ok(played >= SAMPLE_RATE, `only ${played} frames rendered in 1.5 s`);
+        if (profile === 'lean') {
+          // 240-frame buffers, 10 ms queued ahead, 10 ms asked of PulseAudio.
+          assert.equal(deviceFrames, 240);
+          assert.ok(latencyMs >= 10 && latencyMs <= 25, `outputLatencyMs() = ${latencyMs}`);
+        } else {
+          assert.equal(deviceFrames, 480);
+          assert.ok(latencyMs >= 40 && latencyMs <= 200, `outputLatencyMs() = ${latencyMs}`);
+        }
+        const bytes = Buffer.concat(recorded);
+        const stereo = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + (bytes.length & ~7)));
+        const tone = loudestStretch(left(stereo), 0.2);
+        const level = toneAmplitude(tone, 440);
+        assert.ok(Math.abs(dB(level / 0.5)) < 1, `440 Hz arrived at ${dB(level).toFixed(2)} dBFS, expected -6.02`);
+        assert.ok(level / Math.SQRT2 / rms(tone) > 0.97, 'played audio is not a clean 440 Hz tone');
+      });
+    }
 
     it('counts its own starvation when the event loop stalls longer than the queue ahead', async () => {
       const sink = new AudifyPlaybackSink({ device: resolveDevice(await listDevices(), 'al_out', 'output'), aheadMs: 10 });

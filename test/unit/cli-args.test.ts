@@ -48,6 +48,14 @@ describe('command line', () => {
     assert.ok(fixed.kind === 'listen');
     assert.equal(fixed.adaptiveLatency, undefined);
     assert.equal(fixed.latencyMs, 45);
+    assert.equal(fixed.leanOutput, false);
+    assert.equal(auto.leanOutput, false);
+    // A small fixed target asks for the least delay: the output path is trimmed as well.
+    for (const [latency, lean] of [['20', true], ['5', true], ['21', false]] as const) {
+      const command = parseCommand(['listen', 'h', '--latency', latency]);
+      assert.ok(command.kind === 'listen');
+      assert.equal(command.leanOutput, lean, `--latency ${latency}`);
+    }
     assert.throws(() => parseCommand(['listen', 'h', '--latency', '45', '--max-latency', '90']), /--max-latency goes with --latency auto/);
     assert.throws(() => parseCommand(['listen', 'h', '--max-latency', '10']), /--max-latency must be a number from 30/);
   });

@@ -173,6 +173,33 @@ export function ensurePulseLatency(env: NodeJS.ProcessEnv = process.env, platfor
   return env.PULSE_LATENCY_MSEC;
 }
 
+/** PULSE_LATENCY_MSEC as the user gave it when AuraLync started (undefined: not given, ours apply). */
+const userPulseLatency = process.env.PULSE_LATENCY_MSEC === '' ? undefined : process.env.PULSE_LATENCY_MSEC;
+
+/**
+ * Runs `open` (an openStream, which connects the PulseAudio stream) with PULSE_LATENCY_MSEC at `ms`: the
+ * buffer libpulse asks the server for (a playback stream's target, a capture stream's fragment). A value
+ * the user set wins. The process-wide value is put back after. Returns the value in effect [ms] on Linux,
+ * undefined elsewhere (where only `open` runs).
+ */
+export function openWithPulseLatency(ms: number, open: () => void, platform: NodeJS.Platform = process.platform): number | undefined {
+  if (platform !== 'linux') {
+    open();
+    return undefined;
+  }
+  const wanted = userPulseLatency ?? String(Math.max(1, Math.round(ms)));
+  const before = process.env.PULSE_LATENCY_MSEC;
+  process.env.PULSE_LATENCY_MSEC = wanted;
+  try {
+    open();
+  } finally {
+    if (before === undefined) delete process.env.PULSE_LATENCY_MSEC;
+    else process.env.PULSE_LATENCY_MSEC = before;
+  }
+  const value = Number(wanted);
+  return Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
 /** A new RtAudio on this platform's API; throws AuraError(ERR_AUDIO_BACKEND) if the addon or the API is unusable. */
 export function createRtAudio(): RtAudioInstance {
   const audify = loadAudify();

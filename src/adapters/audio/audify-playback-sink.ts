@@ -24,8 +24,10 @@ import {
   RTAUDIO_FIRST_ERROR_TYPE,
   RTAUDIO_FLOAT32,
   createRtAudio,
+  DEFAULT_PULSE_LATENCY_MSEC,
   closeRtStream,
   noteThrownError,
+  openWithPulseLatency,
   onStreamError,
   routeStreamError,
   rtErrorText,
@@ -42,21 +44,36 @@ export const PLAYBACK_FRAMES = 480;
  * starved audify's queue now and then; 30 ms rode them out (../shared/notes/audio-io.md: ≥ 20 ms).
  */
 export const PLAYBACK_AHEAD_MS = 30;
+/** PulseAudio's buffer for our playback stream [ms] (see DEFAULT_PULSE_LATENCY_MSEC in audify-module.ts). */
+export const PLAYBACK_PULSE_MS = Number(DEFAULT_PULSE_LATENCY_MSEC);
+
+/**
+ * How much the output path holds. 'standard' (480-frame buffers, 30 ms queued ahead, 20 ms in PulseAudio)
+ * rides out event-loop stalls of ~20 ms; 'lean' (240, 10, 10) takes ~35 ms off the end-to-end delay for
+ * a listener that asks for the least (bench/vs-snapcast: PCM at --latency 10, 36 ms instead of 68-84 ms
+ * end to end), and glitches on a stall of more than ~10 ms.
+ */
+export type OutputProfile = 'standard' | 'lean';
+
+const PROFILES: Record<OutputProfile, { deviceFrames: number; aheadMs: number; pulseMs: number }> = {
+  standard: { deviceFrames: PLAYBACK_FRAMES, aheadMs: PLAYBACK_AHEAD_MS, pulseMs: PLAYBACK_PULSE_MS },
+  lean: { deviceFrames: 240, aheadMs: 10, pulseMs: 10 },
+};
 
 /** Options of AudifyPlaybackSink. */
 export interface AudifyPlaybackOptions {
   /** Output device (kind 'output', from AudifyDeviceCatalog); default: the system's default output. */
   readonly device?: AudioDevice;
-  /** Frames per device buffer [frames], 32..8192; default PLAYBACK_FRAMES. */
+  /** The output path's sizes (default 'standard'); deviceFrames and aheadMs override its values. */
+  readonly profile?: OutputProfile;
+  /** Frames per device buffer [frames], 32..8192; default: the profile's. */
   readonly deviceFrames?: number;
-  /** Audio kept queued ahead in JS [ms], 5..1000; default PLAYBACK_AHEAD_MS (at least one buffer is queued). */
+  /** Audio kept queued ahead in JS [ms], 5..1000; default: the profile's (at least one buffer is queued). */
   readonly aheadMs?: number;
   /** Platform whose device rules apply (default: this one). */
   readonly platform?: NodeJS.Platform;
   /** Makes the RtAudio (default: createRtAudio). */
   readonly createRtAudio?: () => RtAudioInstance;
-  /** Process environment, read for PULSE_LATENCY_MSEC (default: process.env). */
-  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** Plays render()'s audio on an output device's clock. */
@@ -65,6 +82,7 @@ export class AudifyPlaybackSink implements ClockedSink {
   private readonly options: AudifyPlaybackOptions;
   private readonly requestedFrames: number;
   private readonly aheadMs: number;
+  private readonly pulseMs: number;
   private rt: RtAudioInstance | undefined;
   private opened: BackendDevice | undefined;
   private render: ((frames: number) => Float32Array) | undefined;
@@ -80,11 +98,12 @@ export class AudifyPlaybackSink implements ClockedSink {
   private tickLag = 0;
 
   constructor(options: AudifyPlaybackOptions = {}) {
-    const deviceFrames = options.deviceFrames ?? PLAYBACK_FRAMES;
+    const profile = PROFILES[options.profile ?? 'standard'];
+    const deviceFrames = options.deviceFrames ?? profile.deviceFrames;
     if (!Number.isInteger(deviceFrames) || deviceFrames < 32 || deviceFrames > 8192) {
       throw new RangeError(`deviceFrames must be an integer in 32..8192, got ${deviceFrames}`);
     }
-    const aheadMs = options.aheadMs ?? PLAYBACK_AHEAD_MS;
+    const aheadMs = options.aheadMs ?? profile.aheadMs;
     if (!(aheadMs >= 5 && aheadMs <= 1000)) throw new RangeError(`aheadMs must be in 5..1000, got ${aheadMs}`);
     if (options.device !== undefined && options.device.kind !== 'output') {
       throw new TypeError(`'${options.device.name}' is a ${options.device.kind} device, not an output device`);
@@ -92,6 +111,7 @@ export class AudifyPlaybackSink implements ClockedSink {
     this.options = options;
     this.requestedFrames = deviceFrames;
     this.aheadMs = aheadMs;
+    this.pulseMs = profile.pulseMs;
   }
 
   /** The device's name once opened (before: the requested one, or "default output"). */
@@ -135,19 +155,27 @@ export class AudifyPlaybackSink implements ClockedSink {
       this.opened = device;
       this.unsubscribe = onStreamError((type, message) => this.onBackendError(type, message));
       try {
-        this.frameSize = rt.openStream(
-          { deviceId: device.rtId, nChannels: CHANNELS },
-          null,
-          RTAUDIO_FLOAT32,
-          SAMPLE_RATE,
-          this.requestedFrames,
-          'AuraLync',
-          null,
-          () => this.onFrameOutput(),
-          0,
-          routeStreamError,
+        const platform = this.options.platform ?? process.platform;
+        const pulseMs = openWithPulseLatency(
+          this.pulseMs,
+          () => {
+            this.frameSize = rt.openStream(
+              { deviceId: device.rtId, nChannels: CHANNELS },
+              null,
+              RTAUDIO_FLOAT32,
+              SAMPLE_RATE,
+              this.requestedFrames,
+              'AuraLync',
+              null,
+              () => this.onFrameOutput(),
+              0,
+              routeStreamError,
+            );
+          },
+          platform,
         );
-        this.serverLatencyMs = this.serverBufferMs(rt);
+        // RtApiPulse reports no device latency: the server-side buffer asked for stands in for it.
+        this.serverLatencyMs = pulseMs !== undefined && /pulse/i.test(safe(() => rt.getApi(), '')) ? pulseMs : 0;
         // RtApiPulse ticks the stream clock only after pa_simple_write returns, and its thread spends
         // nearly all its time blocked in that write: the buffer being written is not counted yet.
         this.tickLag = /pulse/i.test(safe(() => rt.getApi(), '')) ? 1 : 0;
@@ -196,13 +224,6 @@ export class AudifyPlaybackSink implements ClockedSink {
   }
 
 
-
-  /** PulseAudio's server-side buffer [ms] when the backend reports no latency of its own. */
-  private serverBufferMs(rt: RtAudioInstance): number {
-    if (!/pulse/i.test(safe(() => rt.getApi(), ''))) return 0;
-    const value = Number((this.options.env ?? process.env).PULSE_LATENCY_MSEC);
-    return Number.isFinite(value) && value > 0 ? value : 0;
-  }
 
   /** audify's frame-output callback, on the main thread: one buffer was taken. Must never throw. */
   private onFrameOutput(): void {

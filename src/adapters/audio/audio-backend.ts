@@ -8,7 +8,7 @@ import { AudifyDeviceCatalog, resolveDevice } from './audify-device-catalog.js';
 import { loadAudify } from './audify-module.js';
 import { AudifyOpusEncoder } from './audify-opus-encoder.js';
 import { isOpusDecoderAvailable, OpusscriptDecoder } from './opusscript-decoder.js';
-import { AudifyPlaybackSink } from './audify-playback-sink.js';
+import { AudifyPlaybackSink, type OutputProfile } from './audify-playback-sink.js';
 import { FallbackPlaybackSink } from './fallback-playback-sink.js';
 import { RetryingCaptureSource } from './retrying-capture-source.js';
 import { systemClock } from '../system-clock.js';
@@ -25,9 +25,10 @@ export interface AudioBackend {
   captureSource(deviceQuery: string | undefined, onNotice?: (message: string) => void): Promise<AudioSource>;
   /**
    * A playback sink on the device named by `deviceQuery`, or the default output. With `onFallback`, a
-   * chosen device that goes away hands over to the default output (FallbackPlaybackSink).
+   * chosen device that goes away hands over to the default output (FallbackPlaybackSink). `profile`
+   * sizes the output path's buffers (default 'standard').
    */
-  playbackSink(deviceQuery: string | undefined, onFallback?: (message: string) => void): Promise<ClockedSink>;
+  playbackSink(deviceQuery: string | undefined, onFallback?: (message: string) => void, profile?: OutputProfile): Promise<ClockedSink>;
   /** Makes an Opus encoder (48 kHz stereo, 20 ms packets). */
   readonly opusEncoderFactory: () => AudioEncoder;
 }
@@ -55,13 +56,13 @@ export async function loadAudioBackend(options: { required: boolean }): Promise<
       const isPresent = device === undefined ? undefined : () => catalog.isPresent(device);
       return new RetryingCaptureSource({ open: () => new AudifyCaptureSource({ device }), clock: systemClock, onNotice, isPresent });
     },
-    playbackSink: async (query, onFallback) => {
+    playbackSink: async (query, onFallback, profile) => {
       const device = await pick(query, 'output');
-      const chosen = new AudifyPlaybackSink({ device });
+      const chosen = new AudifyPlaybackSink({ device, profile });
       if (device === undefined || onFallback === undefined) return chosen;
       return new FallbackPlaybackSink({
         chosen,
-        openDefault: () => new AudifyPlaybackSink(),
+        openDefault: () => new AudifyPlaybackSink({ profile }),
         onFallback,
         isPresent: () => catalog.isPresent(device),
         clock: systemClock,
