@@ -49,16 +49,27 @@ export const PLAYBACK_PULSE_MS = Number(DEFAULT_PULSE_LATENCY_MSEC);
 
 /**
  * How much the output path holds. 'standard' (480-frame buffers, 30 ms queued ahead, 20 ms in PulseAudio)
- * rides out event-loop stalls of ~20 ms; 'lean' (240, 10, 10) takes ~35 ms off the end-to-end delay for
- * a listener that asks for the least (bench/vs-snapcast: PCM at --latency 10, 36 ms instead of 68-84 ms
- * end to end), and glitches on a stall of more than ~10 ms.
+ * rides out event-loop stalls of ~20 ms; 'lean' (240, 10, 10) takes 20-35 ms off the end-to-end delay
+ * for a listener that asks for the least (bench/vs-snapcast, PCM at --latency 5-20: 39-69 ms instead of
+ * 68-92), and its queue starves on a stall of more than ~10 ms (15 of 16 glitch events in a 60 s run).
  */
 export type OutputProfile = 'standard' | 'lean';
 
-const PROFILES: Record<OutputProfile, { deviceFrames: number; aheadMs: number; pulseMs: number }> = {
-  standard: { deviceFrames: PLAYBACK_FRAMES, aheadMs: PLAYBACK_AHEAD_MS, pulseMs: PLAYBACK_PULSE_MS },
-  lean: { deviceFrames: 240, aheadMs: 10, pulseMs: 10 },
-};
+/** The sizes of an output path: frames per device buffer, audio queued ahead [ms], PulseAudio's buffer [ms]. */
+export interface OutputPathSizes {
+  readonly deviceFrames: number;
+  readonly aheadMs: number;
+  readonly pulseMs: number;
+}
+
+/**
+ * The sizes a profile stands for on a platform. 'lean' was measured only on PulseAudio (Linux); elsewhere
+ * (WASAPI's 10 ms periods would take its whole 10 ms queue at once) it is the standard path.
+ */
+export function outputPathSizes(profile: OutputProfile, platform: NodeJS.Platform): OutputPathSizes {
+  if (profile === 'lean' && platform === 'linux') return { deviceFrames: 240, aheadMs: 10, pulseMs: 10 };
+  return { deviceFrames: PLAYBACK_FRAMES, aheadMs: PLAYBACK_AHEAD_MS, pulseMs: PLAYBACK_PULSE_MS };
+}
 
 /** Options of AudifyPlaybackSink. */
 export interface AudifyPlaybackOptions {
@@ -98,7 +109,7 @@ export class AudifyPlaybackSink implements ClockedSink {
   private tickLag = 0;
 
   constructor(options: AudifyPlaybackOptions = {}) {
-    const profile = PROFILES[options.profile ?? 'standard'];
+    const profile = outputPathSizes(options.profile ?? 'standard', options.platform ?? process.platform);
     const deviceFrames = options.deviceFrames ?? profile.deviceFrames;
     if (!Number.isInteger(deviceFrames) || deviceFrames < 32 || deviceFrames > 8192) {
       throw new RangeError(`deviceFrames must be an integer in 32..8192, got ${deviceFrames}`);
