@@ -4,7 +4,7 @@ import { outputPathSizes } from '../../src/adapters/audio/audify-playback-sink.j
 describe('output path sizes', () => {
   it("'lean' trims buffers, queue and PulseAudio's buffer on Linux; 'standard' keeps the slack for event-loop stalls", () => {
     assert.deepEqual(outputPathSizes('standard', 'linux'), { deviceFrames: 480, aheadMs: 30, pulseMs: 20 });
-    assert.deepEqual(outputPathSizes('lean', 'linux'), { deviceFrames: 240, aheadMs: 10, pulseMs: 10 });
+    assert.deepEqual(outputPathSizes('lean', 'linux'), { deviceFrames: 240, aheadMs: 15, pulseMs: 10 });
   });
 
   it("'lean' is the standard path where it was never measured (WASAPI, Core Audio)", () => {

@@ -49,9 +49,10 @@ export const PLAYBACK_PULSE_MS = Number(DEFAULT_PULSE_LATENCY_MSEC);
 
 /**
  * How much the output path holds. 'standard' (480-frame buffers, 30 ms queued ahead, 20 ms in PulseAudio)
- * rides out event-loop stalls of ~20 ms; 'lean' (240, 10, 10) takes 20-35 ms off the end-to-end delay
- * for a listener that asks for the least (bench/vs-snapcast, PCM at --latency 5-20: 39-69 ms instead of
- * 68-92), and its queue starves on a stall of more than ~10 ms (15 of 16 glitch events in a 60 s run).
+ * rides out event-loop stalls of ~20 ms; 'lean' (240, 15, 10) takes 20-35 ms off the end-to-end delay
+ * for a listener that asks for the least (bench/vs-snapcast, PCM at --latency 20: ~48 ms instead of 68-92),
+ * and its queue starves on a stall of more than ~15 ms. With 10 ms queued the queue's starving was 15 of
+ * 16 glitch events in a 60 s run; 15 ms left 1 bad 10 ms window a minute instead of 3-6 (two runs each).
  */
 export type OutputProfile = 'standard' | 'lean';
 
@@ -67,7 +68,7 @@ export interface OutputPathSizes {
  * (WASAPI's 10 ms periods would take its whole 10 ms queue at once) it is the standard path.
  */
 export function outputPathSizes(profile: OutputProfile, platform: NodeJS.Platform): OutputPathSizes {
-  if (profile === 'lean' && platform === 'linux') return { deviceFrames: 240, aheadMs: 10, pulseMs: 10 };
+  if (profile === 'lean' && platform === 'linux') return { deviceFrames: 240, aheadMs: 15, pulseMs: 10 };
   return { deviceFrames: PLAYBACK_FRAMES, aheadMs: PLAYBACK_AHEAD_MS, pulseMs: PLAYBACK_PULSE_MS };
 }
 
