@@ -23,8 +23,8 @@ import { pickDevice, probeDevices, type BackendDevice } from './audify-device-ca
 import {
   RTAUDIO_FIRST_ERROR_TYPE,
   RTAUDIO_FLOAT32,
-  createRtAudio,
   DEFAULT_PULSE_LATENCY_MSEC,
+  createRtAudio,
   closeRtStream,
   noteThrownError,
   openWithPulseLatency,
@@ -186,11 +186,12 @@ export class AudifyPlaybackSink implements ClockedSink {
           },
           platform,
         );
+        const onPulse = /pulse/i.test(safe(() => rt.getApi(), ''));
         // RtApiPulse reports no device latency: the server-side buffer asked for stands in for it.
-        this.serverLatencyMs = pulseMs !== undefined && /pulse/i.test(safe(() => rt.getApi(), '')) ? pulseMs : 0;
+        this.serverLatencyMs = onPulse && pulseMs !== undefined ? pulseMs : 0;
         // RtApiPulse ticks the stream clock only after pa_simple_write returns, and its thread spends
         // nearly all its time blocked in that write: the buffer being written is not counted yet.
-        this.tickLag = /pulse/i.test(safe(() => rt.getApi(), '')) ? 1 : 0;
+        this.tickLag = onPulse ? 1 : 0;
         const primed = Math.max(1, Math.ceil((this.aheadMs * SAMPLE_RATE) / 1000 / this.frameSize));
         for (let i = 0; i < primed; i++) this.writeOne(rt);
         rt.start();
