@@ -49,7 +49,7 @@ const STAMP_CATCH_UP = 0.01;
 function nextStamp(lastMs: number, readingMs: number): number {
   const block = framesToMs(BLOCK_FRAMES);
   const late = readingMs - (lastMs + block);
-  if (late <= 0) return Math.max(lastMs, readingMs);
+  if (late <= 0) return Math.max(lastMs + block / 2, readingMs);
   if (late < block) return Math.min(readingMs, lastMs + block * (1 + STAMP_CATCH_UP));
   return lastMs + block;
 }
@@ -65,8 +65,10 @@ function nextStamp(lastMs: number, readingMs: number): number {
  * of blocks all stamped "now" (audify queues callbacks without bound). So the stamp actually given is
  * the lower edge of those readings: the previous stamp + one block, unless the reading is earlier; it may
  * run up to 1 % fast to follow a device clock slower than nominal (a reading less than a block late), and
- * never goes backwards. A reading a block or more late is a stall's burst: one block on, exactly (catching
- * up through a 200 ms burst had put the stamps 2 ms ahead, and the next on-time block only 1.3-1.7 ms after).
+ * comes at least half a block after the previous one (an early reading after a burst pulls the stamps
+ * back over a few blocks: taken at once it had left a 1.7 ms gap, in 1 CI run of ~15). A reading a block
+ * or more late is a stall's burst: one block on, exactly (catching up through a 200 ms burst had put the
+ * stamps 2 ms ahead, and the next on-time block only 1.3-1.7 ms after).
  */
 export class AudifyCaptureSource implements AudioSource {
   private readonly options: AudifyCaptureOptions;
