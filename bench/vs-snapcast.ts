@@ -195,7 +195,10 @@ async function trial(
   // Both recordings on the timeline of `sent`, which starts at the signal's onset.
   const onset = a.findIndex((v) => Math.abs(v) > 0.05);
   if (onset < 0) throw new Error('the signal never reached al_src');
-  const shift = Math.round((received.startMs - sent.startMs) * 48) - onset + layout.marker1;
+  // Each recording placed on the clock by its block stamps around the onset (see MonitorRecording.startNear).
+  const sentStart = sent.startNear(onset);
+  const near = Math.max(0, Math.round((sentStart + onset / 48 - received.startMs) * 48));
+  const shift = Math.round((received.startNear(near) - sentStart) * 48) - onset + layout.marker1;
   const b = new Float32Array(Math.max(0, bRaw.length + shift));
   if (shift >= 0) b.set(bRaw, shift);
   else b.set(bRaw.subarray(-shift));

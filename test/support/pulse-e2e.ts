@@ -69,12 +69,15 @@ export async function runPulseE2e(dir: string, codec: 'opus' | 'pcm', listenArgs
     // Both recordings on one timeline (frames since `sent` started), then the delay between them.
     const a = leftChannel(sent.samples());
     const bRaw = leftChannel(received.samples());
-    const offset = Math.round((received.startMs - sent.startMs) * 48);
+    const onset = a.findIndex((v) => Math.abs(v) > 0.1);
+    if (onset < 0) throw new Error('the tone never reached al_src (paplay failed?)');
+    // Each recording placed on the clock by its block stamps around the onset (see MonitorRecording.startNear).
+    const sentStart = sent.startNear(onset);
+    const near = Math.max(0, Math.round((sentStart + onset / 48 - received.startMs) * 48));
+    const offset = Math.round((received.startNear(near) - sentStart) * 48);
     const b = new Float32Array(Math.max(0, bRaw.length + offset));
     if (offset >= 0) b.set(bRaw, offset);
     else b.set(bRaw.subarray(-offset));
-    const onset = a.findIndex((v) => Math.abs(v) > 0.1);
-    if (onset < 0) throw new Error('the tone never reached al_src (paplay failed?)');
     // The delay from the sweep alone: a steady tone correlates equally well at every whole period, so a
     // glitch in it could pull a whole-signal correlation to a wrong lag.
     const sweepStart = onset + 2 * 48_000;
