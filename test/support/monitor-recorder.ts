@@ -5,6 +5,7 @@
 import { AudifyCaptureSource } from '../../src/adapters/audio/audify-capture-source.js';
 import { AudifyDeviceCatalog, resolveDevice } from '../../src/adapters/audio/audify-device-catalog.js';
 import { CHANNELS, SAMPLE_RATE } from '../../src/core/audio-format.js';
+import { startNear, type RecordingAnchor } from './recording-clock.js';
 
 /** How far from a frame the block stamps are looked at to place the recording on the clock [frames, 1 s]. */
 const STAMP_SPAN_FRAMES = SAMPLE_RATE;
@@ -32,7 +33,7 @@ export async function recordMonitor(query: string): Promise<MonitorRecording> {
   const source = new AudifyCaptureSource({ device });
   const blocks: Float32Array[] = [];
   /** Per block: its stamp minus the duration of the frames recorded before it [ms], and its first frame. */
-  const anchors: { readonly ms: number; readonly frame: number }[] = [];
+  const anchors: RecordingAnchor[] = [];
   let frames = 0;
   await source.start({
     onBlock: (block) => {
@@ -47,11 +48,7 @@ export async function recordMonitor(query: string): Promise<MonitorRecording> {
     get startMs() {
       return anchors.length === 0 ? Number.NaN : anchors[0]!.ms;
     },
-    startNear: (frame: number) => {
-      let best = Number.POSITIVE_INFINITY;
-      for (const anchor of anchors) if (Math.abs(anchor.frame - frame) <= STAMP_SPAN_FRAMES) best = Math.min(best, anchor.ms);
-      return Number.isFinite(best) ? best : anchors.length === 0 ? Number.NaN : anchors[0]!.ms;
-    },
+    startNear: (frame: number) => startNear(anchors, frame, STAMP_SPAN_FRAMES),
     samples: () => {
       const out = new Float32Array(blocks.reduce((n, b) => n + b.length, 0));
       let at = 0;
