@@ -6,6 +6,8 @@
  * setting; its delay (at the first marker) and the delay's growth per minute are reported, and the ratio;
  * also how fast each null sink runs against this machine's clock (30 s of parec, before the trials). Each
  * system runs BENCH_SNAP_SETTLE_MS (5 s) before the signal; the sinks' keepers ask for BENCH_SNAP_KEEPER_MS.
+ * The two recordings are placed on the clock by their block stamps around the first marker
+ * (MonitorRecording.startNear: within ~1 ms; by the first block's stamp, as before 2026-12-02, ±15 ms).
  * The recording of al_src is checked the same way: a trial whose tone was not clean going in is void and
  * run once more.
  *
@@ -42,7 +44,7 @@ const SYSTEMS = (process.env.BENCH_SNAP_SYSTEMS ?? 'opus,pcm,snapcast').split(',
 /** Settings tried from each env var (comma-separated [ms]), else `fallback`. */
 const settings = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map(Number);
 /** AuraLync --latency values tried [ms] (BENCH_SNAP_AURALYNC_LATENCIES): from its smallest allowed up. */
-const AURALYNC_LATENCIES = settings('BENCH_SNAP_AURALYNC_LATENCIES', '5,10,20,30,40,60,80,120,200');
+const AURALYNC_LATENCIES = settings('BENCH_SNAP_AURALYNC_LATENCIES', '5,10,15,20,25,30,40,60,80,120,200');
 /** Snapcast buffers tried [ms] (BENCH_SNAP_BUFFERS): from its smallest that plays at all up to its default. */
 const SNAPCAST_BUFFERS = settings('BENCH_SNAP_BUFFERS', '20,30,40,60,80,100,150,200,300,500,1000');
 /** Time each system runs before the signal [ms] (BENCH_SNAP_SETTLE_MS): to connect and settle its sync. */

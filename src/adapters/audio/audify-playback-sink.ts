@@ -50,7 +50,8 @@ export const PLAYBACK_PULSE_MS = Number(DEFAULT_PULSE_LATENCY_MSEC);
 /**
  * How much the output path holds. 'standard' (480-frame buffers, 30 ms queued ahead, 20 ms in PulseAudio)
  * rides out event-loop stalls of ~20 ms; 'lean' (240, 15, 10) takes 20-35 ms off the end-to-end delay
- * for a listener that asks for the least (bench/vs-snapcast, PCM at --latency 20: ~48 ms instead of 68-92),
+ * for a listener that asks for the least (bench/vs-snapcast, PCM: 57-62 ms at --latency 5-20; at 30, 28-31 ms
+ * less than the standard path but glitchier, so only --latency 20 or less takes it),
  * and its queue starves on a stall of more than ~15 ms. With 10 ms queued the queue's starving was 15 of
  * 16 glitch events in a 60 s run; 15 ms left 1 bad 10 ms window a minute instead of 3-6 (two runs each).
  */
