@@ -31,7 +31,7 @@ import { join } from 'node:path';
 import { encodeS16, wavHeader } from '../src/core/wav-format.js';
 import { MAIN_JS } from '../test/support/cli.js';
 import { freePort } from '../test/support/free-port.js';
-import { recordMonitor } from '../test/support/monitor-recorder.js';
+import { offsetFrames, recordMonitor } from '../test/support/monitor-recorder.js';
 import { startPulse, stopPulse } from '../test/support/pulse.js';
 import { leftChannel } from '../test/support/signals.js';
 import { sinkClockPpm } from './support/sink-clock.js';
@@ -197,10 +197,7 @@ async function trial(
   // Both recordings on the timeline of `sent`, which starts at the signal's onset.
   const onset = a.findIndex((v) => Math.abs(v) > 0.05);
   if (onset < 0) throw new Error('the signal never reached al_src');
-  // Each recording placed on the clock by its block stamps around the onset (see MonitorRecording.startNear).
-  const sentStart = sent.startNear(onset);
-  const near = Math.max(0, Math.round((sentStart + onset / 48 - received.startMs) * 48));
-  const shift = Math.round((received.startNear(near) - sentStart) * 48) - onset + layout.marker1;
+  const shift = offsetFrames(sent, received, onset) - onset + layout.marker1;
   const b = new Float32Array(Math.max(0, bRaw.length + shift));
   if (shift >= 0) b.set(bRaw, shift);
   else b.set(bRaw.subarray(-shift));

@@ -61,3 +61,13 @@ export async function recordMonitor(query: string): Promise<MonitorRecording> {
     stop: () => source.stop(),
   };
 }
+
+/**
+ * How many frames `received` starts after `sent` on the clock, judged by both recordings' stamps around
+ * `sent`'s frame `frame` (see MonitorRecording.startNear).
+ */
+export function offsetFrames(sent: MonitorRecording, received: MonitorRecording, frame: number): number {
+  const sentStart = sent.startNear(frame);
+  const near = Math.max(0, Math.round(((sentStart + (frame * 1000) / SAMPLE_RATE - received.startMs) * SAMPLE_RATE) / 1000));
+  return Math.round(((received.startNear(near) - sentStart) * SAMPLE_RATE) / 1000);
+}

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeS16, wavHeader } from '../../src/core/wav-format.js';
 import { spawnCli, waitForOutput } from './cli.js';
-import { recordMonitor } from './monitor-recorder.js';
+import { offsetFrames, recordMonitor } from './monitor-recorder.js';
 import { delayFrames, goertzelPower, leftChannel, toneThenSweep } from './signals.js';
 import { freePort } from './free-port.js';
 
@@ -71,10 +71,7 @@ export async function runPulseE2e(dir: string, codec: 'opus' | 'pcm', listenArgs
     const bRaw = leftChannel(received.samples());
     const onset = a.findIndex((v) => Math.abs(v) > 0.1);
     if (onset < 0) throw new Error('the tone never reached al_src (paplay failed?)');
-    // Each recording placed on the clock by its block stamps around the onset (see MonitorRecording.startNear).
-    const sentStart = sent.startNear(onset);
-    const near = Math.max(0, Math.round((sentStart + onset / 48 - received.startMs) * 48));
-    const offset = Math.round((received.startNear(near) - sentStart) * 48);
+    const offset = offsetFrames(sent, received, onset);
     const b = new Float32Array(Math.max(0, bRaw.length + offset));
     if (offset >= 0) b.set(bRaw, offset);
     else b.set(bRaw.subarray(-offset));
