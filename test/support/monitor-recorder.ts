@@ -4,7 +4,7 @@
  */
 import { AudifyCaptureSource } from '../../src/adapters/audio/audify-capture-source.js';
 import { AudifyDeviceCatalog, resolveDevice } from '../../src/adapters/audio/audify-device-catalog.js';
-import { CHANNELS, SAMPLE_RATE } from '../../src/core/audio-format.js';
+import { CHANNELS, SAMPLE_RATE, framesToMs, msToFrames } from '../../src/core/audio-format.js';
 import { startNear, type RecordingAnchor } from './recording-clock.js';
 
 /** How far from a frame the block stamps are looked at to place the recording on the clock [frames, 1 s]. */
@@ -37,7 +37,7 @@ export async function recordMonitor(query: string): Promise<MonitorRecording> {
   let frames = 0;
   await source.start({
     onBlock: (block) => {
-      anchors.push({ ms: block.captureTimeMs - (frames * 1000) / SAMPLE_RATE, frame: frames });
+      anchors.push({ ms: block.captureTimeMs - framesToMs(frames), frame: frames });
       frames += block.samples.length / CHANNELS;
       blocks.push(block.samples.slice());
     },
@@ -68,6 +68,6 @@ export async function recordMonitor(query: string): Promise<MonitorRecording> {
  */
 export function offsetFrames(sent: MonitorRecording, received: MonitorRecording, frame: number): number {
   const sentStart = sent.startNear(frame);
-  const near = Math.max(0, Math.round(((sentStart + (frame * 1000) / SAMPLE_RATE - received.startMs) * SAMPLE_RATE) / 1000));
-  return Math.round(((received.startNear(near) - sentStart) * SAMPLE_RATE) / 1000);
+  const near = Math.max(0, msToFrames(sentStart + framesToMs(frame) - received.startMs));
+  return msToFrames(received.startNear(near) - sentStart);
 }
