@@ -165,7 +165,11 @@ export class ListenerSession {
     }
     if (sink.kind === 'clocked') {
       try {
-        await sink.start((frames) => this.render(frames), (err) => this.emit({ type: 'sink-error', message: describeError(err) }));
+        await sink.start(
+          (frames) => this.render(frames),
+          (err) => this.emit({ type: 'sink-error', message: describeError(err) }),
+          (frames) => this.playout.canRender(frames),
+        );
       } catch (err) {
         first?.destroy();
         throw err;
@@ -514,6 +518,7 @@ export class ListenerSession {
     const { sink } = this.options;
     if (sink.kind === 'clocked') {
       this.jitter.push(seq, captureTimeMs, samples);
+      sink.refill?.();
       this.adaptTarget(captureTimeMs, samples);
       this.options.onDelivered?.(captureTimeMs);
       return;

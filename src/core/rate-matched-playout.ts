@@ -2,7 +2,7 @@
  * What a clocked sink pulls from: the jitter buffer, played through a resampler whose speed the drift
  * controller trims by a few hundred ppm, so the buffer stays at its target for hours (issue 6).
  */
-import { CHANNELS } from './audio-format.js';
+import { CHANNELS, msToFrames } from './audio-format.js';
 import { DriftController } from './drift-controller.js';
 import { JitterBuffer } from './jitter-buffer.js';
 import { Resampler } from './resampler.js';
@@ -43,6 +43,17 @@ export class RateMatchedPlayout {
       this.controller.resetLevel();
     }
     return out;
+  }
+
+  /**
+   * Whether render(frames) would be all received audio: true unless the buffer is playing and holds too
+   * little (render would fade to silence and count an underrun). While it is buffering, render's silence
+   * is meant, so true. One pull of margin covers the resampler taking a frame more or less.
+   */
+  canRender(frames: number): boolean {
+    if (this.jitter.state !== 'playing') return true;
+    const held = this.fifo.length / CHANNELS + msToFrames(this.jitter.bufferedMs);
+    return held >= frames + PULL_FRAMES;
   }
 
   /** Audio held between the jitter buffer and the sink [ms]: the FIFO plus the resampler's look-ahead. */

@@ -10,10 +10,17 @@ export interface ClockedSink {
    * Opens the device and starts playing. The device calls `render(frames)` on its own clock and plays
    * the returned interleaved stereo samples (exactly frames * 2 of them, 48 kHz, in [-1, 1]).
    * Rejects with an AuraError (ERR_DEVICE_UNAVAILABLE) if the device cannot be opened.
+   * `ready(frames)`, if given, says whether render(frames) would return received audio now rather than a
+   * fade or silence for want of it: a sink with audio still queued may wait for it instead of playing a gap.
    */
-  start(render: (frames: number) => Float32Array, onError: (err: AuraError) => void): Promise<void>;
+  start(render: (frames: number) => Float32Array, onError: (err: AuraError) => void, ready?: (frames: number) => boolean): Promise<void>;
   /** Audio queued between render() and the speaker [ms]: the device's share of end-to-end delay. */
   outputLatencyMs(): number;
+  /**
+   * New audio has arrived for render(): a sink that queues audio ahead of its device and held back for
+   * want of it (`ready` said no) tops its queue up now, not only when the device next asks.
+   */
+  refill?(): void;
   /** Stops playing and releases the device; safe to call twice. */
   stop(): Promise<void>;
 }

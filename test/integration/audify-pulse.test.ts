@@ -358,6 +358,44 @@ describe('audify adapters on a real PulseAudio (integration)', function () {
       });
     }
 
+    it('holds back a buffer ready() says is late and catches up after: the tone on al_out stays unbroken', async () => {
+      const recorder = run('parec', ['--format=float32le', '--rate=48000', '--channels=2', '--latency-msec=10', '-d', 'al_out.monitor']);
+      const recorded: Buffer[] = [];
+      recorder.stdout?.on('data', (chunk: Buffer) => recorded.push(chunk));
+      await sleep(300);
+      const sink = new AudifyPlaybackSink({ device: resolveDevice(await listDevices(), 'al_out', 'output') });
+      toStop.push(sink);
+      let played = 0;
+      let asked = 0;
+      let heldBack = 0;
+      // Every 10th time it is asked, the next buffer is "late": not there yet, there on the next callback.
+      const ready = () => {
+        if (++asked % 10 !== 0) return true;
+        heldBack++;
+        return false;
+      };
+      await sink.start((frames) => {
+        const out = sine(frames, 440, 0.5, played);
+        played += frames;
+        return out;
+      }, () => {}, ready);
+      await sleep(1500);
+      await sink.stop();
+      await sleep(200);
+      recorder.kill();
+
+      assert.ok(heldBack >= 10, `held back only ${heldBack} times`);
+      assert.equal(sink.underruns, 0, 'the queue ran dry');
+      const bytes = Buffer.concat(recorded);
+      const stereo = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + (bytes.length & ~7)));
+      const tone = loudestStretch(left(stereo), 1);
+      assert.equal(tone.length, SAMPLE_RATE, 'less than 1 s of tone recorded');
+      // A gap as short as one 10 ms buffer shows as 2.5 ms windows at a fraction of the tone's level.
+      const window = SAMPLE_RATE / 400;
+      const quietest = Math.min(...Array.from({ length: tone.length / window }, (_, i) => rms(tone.subarray(i * window, (i + 1) * window))));
+      assert.ok(quietest > 0.5 * (0.5 / Math.SQRT2), `a 2.5 ms window at rms ${quietest.toFixed(3)}: a held-back buffer became a gap`);
+    });
+
     it('counts its own starvation when the event loop stalls longer than the queue ahead', async () => {
       const sink = new AudifyPlaybackSink({ device: resolveDevice(await listDevices(), 'al_out', 'output'), aheadMs: 10 });
       toStop.push(sink);

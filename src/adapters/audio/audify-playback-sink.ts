@@ -3,8 +3,14 @@
  *
  * audify has no pull callback: JS write()s buffers of exactly frameSize frames into a native queue, and
  * `frameOutputCallback` runs (on the main thread, later) each time the device took one. So the sink
- * primes the queue with `aheadMs` of audio from render() and then writes one buffer per callback,
- * keeping that much queued ahead of the device to ride out event-loop delays.
+ * primes the queue with `aheadMs` of audio from render() and then tops it up on each callback, keeping
+ * that much queued ahead of the device to ride out event-loop delays.
+ *
+ * Holdover: when `ready` says render() has no received audio for the next buffer (a packet is late), the
+ * sink does not write the jitter buffer's fade and silence while audio is still queued: the queue plays
+ * on, and refill() (the listener calls it as audio arrives) or the next callback writes the late audio.
+ * So a late packet costs nothing while it comes before the queue runs dry: the queue ahead and the jitter
+ * buffer together ride out a gap, not the jitter buffer alone. Only an empty queue gets the fade.
  *
  * audify's defects this contains (../shared/notes/audio-io.md):
  * - write() accepts exactly frameSize * 2 * 4 bytes: every buffer is built to that size;
@@ -99,6 +105,8 @@ export class AudifyPlaybackSink implements ClockedSink {
   private rt: RtAudioInstance | undefined;
   private opened: BackendDevice | undefined;
   private render: ((frames: number) => Float32Array) | undefined;
+  private ready: ((frames: number) => boolean) | undefined;
+  private aheadBuffers = 1;
   private onError: ((err: AuraError) => void) | undefined;
   private unsubscribe: (() => void) | undefined;
   private state: 'idle' | 'running' | 'stopped' = 'idle';
@@ -156,10 +164,11 @@ export class AudifyPlaybackSink implements ClockedSink {
   }
 
   /** Opens the device and starts playing; rejects with ERR_AUDIO_BACKEND or ERR_DEVICE_UNAVAILABLE. */
-  async start(render: (frames: number) => Float32Array, onError: (err: AuraError) => void): Promise<void> {
+  async start(render: (frames: number) => Float32Array, onError: (err: AuraError) => void, ready?: (frames: number) => boolean): Promise<void> {
     if (this.state !== 'idle') throw new AuraError('ERR_CLOSED', 'this playback sink was already started');
     this.state = 'running';
     this.render = render;
+    this.ready = ready;
     this.onError = onError;
     try {
       const rt = (this.options.createRtAudio ?? createRtAudio)();
@@ -193,8 +202,8 @@ export class AudifyPlaybackSink implements ClockedSink {
         // RtApiPulse ticks the stream clock only after pa_simple_write returns, and its thread spends
         // nearly all its time blocked in that write: the buffer being written is not counted yet.
         this.tickLag = onPulse ? 1 : 0;
-        const primed = Math.max(1, Math.ceil((this.aheadMs * SAMPLE_RATE) / 1000 / this.frameSize));
-        for (let i = 0; i < primed; i++) this.writeOne(rt);
+        this.aheadBuffers = Math.max(1, Math.ceil((this.aheadMs * SAMPLE_RATE) / 1000 / this.frameSize));
+        for (let i = 0; i < this.aheadBuffers; i++) this.writeOne(rt);
         rt.start();
       } catch (err) {
         if (err instanceof AuraError) throw err;
@@ -217,7 +226,7 @@ export class AudifyPlaybackSink implements ClockedSink {
   outputLatencyMs(): number {
     const rt = this.rt;
     if (!rt || this.state !== 'running') return 0;
-    const queuedFrames = Math.max(0, this.written - this.consumed) * this.frameSize;
+    const queuedFrames = this.queuedBuffers() * this.frameSize;
     let deviceFrames = 0;
     try {
       deviceFrames = rt.getStreamLatency();
@@ -239,6 +248,17 @@ export class AudifyPlaybackSink implements ClockedSink {
 
 
 
+  /** Tops the queue up now if it held back for audio that has since arrived (see Holdover above). */
+  refill(): void {
+    const rt = this.rt;
+    if (this.state !== 'running' || !rt) return;
+    try {
+      this.fill(rt);
+    } catch (err) {
+      this.fail(new AuraError('ERR_AUDIO_BACKEND', `playback stopped: ${describeError(err)}`, { cause: err }));
+    }
+  }
+
   /** audify's frame-output callback, on the main thread: one buffer was taken. Must never throw. */
   private onFrameOutput(): void {
     const rt = this.rt;
@@ -246,9 +266,20 @@ export class AudifyPlaybackSink implements ClockedSink {
     try {
       this.consumed++;
       this.checkStarvation();
-      this.writeOne(rt);
+      this.fill(rt);
     } catch (err) {
       this.fail(new AuraError('ERR_AUDIO_BACKEND', `playback stopped: ${describeError(err)}`, { cause: err }));
+    }
+  }
+
+  /**
+   * Writes buffers until aheadBuffers are queued, holding back (while any is still queued) a buffer
+   * `ready` says has no received audio yet.
+   */
+  private fill(rt: RtAudioInstance): void {
+    for (let queued = this.queuedBuffers(); queued < this.aheadBuffers; queued++) {
+      if (queued > 0 && this.ready !== undefined && !this.ready(this.frameSize)) return;
+      this.writeOne(rt);
     }
   }
 
@@ -264,12 +295,27 @@ export class AudifyPlaybackSink implements ClockedSink {
   private checkStarvation(): void {
     const rt = this.rt;
     if (!rt || this.state !== 'running' || this.frameSize === 0) return;
-    const ticks = Math.round((safe(() => rt.streamTime, 0) * SAMPLE_RATE) / this.frameSize) + this.tickLag;
-    const starved = ticks - this.written;
+    const starved = this.ticks() - this.written;
     if (starved > this.starvedBuffers) {
       this.starvedBuffers = starved;
       this.starvations++;
     }
+  }
+
+  /**
+   * Buffers written and not yet taken by the device. Taken ones are counted by callbacks and by the stream
+   * clock, whichever is further on: callbacks reach the main thread late after a stall. After a
+   * starvation the clock counts zero-filled buffers too, which are not made up for.
+   */
+  private queuedBuffers(): number {
+    return this.written - Math.min(this.written, Math.max(this.consumed, this.ticks()));
+  }
+
+  /** Device buffers the stream clock has counted (zero-filled ones included). */
+  private ticks(): number {
+    const rt = this.rt;
+    if (!rt || this.frameSize === 0) return 0;
+    return Math.round((safe(() => rt.streamTime, 0) * SAMPLE_RATE) / this.frameSize) + this.tickLag;
   }
 
   private onBackendError(type: number, message: string): void {

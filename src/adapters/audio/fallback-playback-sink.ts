@@ -36,6 +36,7 @@ export class FallbackPlaybackSink implements ClockedSink {
   private fellBack = false;
   private stopped = false;
   private cancelWatch: (() => void) | undefined;
+  private ready: ((frames: number) => boolean) | undefined;
 
   constructor(private readonly options: FallbackPlaybackOptions) {
     this.current = options.chosen;
@@ -46,13 +47,18 @@ export class FallbackPlaybackSink implements ClockedSink {
     return this.current.description;
   }
 
-  async start(render: (frames: number) => Float32Array, onError: (err: AuraError) => void): Promise<void> {
-    await this.current.start(render, (err) => void this.onChosenError(err, render, onError));
+  async start(render: (frames: number) => Float32Array, onError: (err: AuraError) => void, ready?: (frames: number) => boolean): Promise<void> {
+    this.ready = ready;
+    await this.current.start(render, (err) => void this.onChosenError(err, render, onError), ready);
     this.watch(render, onError);
   }
 
   outputLatencyMs(): number {
     return this.current.outputLatencyMs();
+  }
+
+  refill(): void {
+    this.current.refill?.();
   }
 
   stop(): Promise<void> {
@@ -86,7 +92,7 @@ export class FallbackPlaybackSink implements ClockedSink {
     if (this.stopped) return;
     const fallback = this.options.openDefault();
     try {
-      await fallback.start(render, onError);
+      await fallback.start(render, onError, this.ready);
     } catch (startErr) {
       onError(new AuraError('ERR_DEVICE_UNAVAILABLE', `output '${gone}' is gone and the default output failed too: ${describeError(startErr)}`));
       return;
