@@ -95,8 +95,8 @@ export const OPUS_APPLICATION_AUDIO = 2049;
  * numberOfBuffers > 0, which audify cannot set): measured 150-170 ms from render() to the sink's
  * monitor, and audify zero-fills while that buffer first fills. At 20 (with 20 ms queued in JS): 34-40 ms.
  * 10 and 15 glitched often (PulseAudio underruns: a 10 ms write needs most of the buffer free); 20 and
- * 30 glitched alike and rarely, only under heavy CPU or event-loop load, and 30 adds 10 ms. Capture
- * timing was the same at every value.
+ * 30 glitched alike and rarely, only under heavy CPU or event-loop load, and 30 adds 10 ms. Our own
+ * streams each ask for theirs (openWithPulseLatency): playback the output path's, capture CAPTURE_PULSE_MS.
  */
 export const DEFAULT_PULSE_LATENCY_MSEC = '20';
 
