@@ -60,6 +60,8 @@ const SNAP_PLAYER_MS = process.env.BENCH_SNAP_PLAYER_MS === undefined ? undefine
 /** The player's buffer_time for a stream buffer [ms]: snapclient's default 100, at most half the buffer. */
 const playerBufferMs = (bufferMs: number) => SNAP_PLAYER_MS ?? Math.max(10, Math.min(100, Math.round(bufferMs / 2)));
 const SNAP_PIPE_MS = Number(process.env.BENCH_SNAP_PIPE_MS ?? 50);
+/** PULSE_LATENCY_MSEC for AuraLync's host only (BENCH_SNAP_HOST_PULSE_MS): its capture fragment [ms]; unset: AuraLync's own. */
+const HOST_PULSE_MS = process.env.BENCH_SNAP_HOST_PULSE_MS;
 /** Log lines that tell what went wrong in a Snapcast trial (snapserver 0.26 / snapclient 0.26 wording). */
 const SNAPCAST_TROUBLE: Record<string, RegExp> = {
   serverResyncs: /onResync/,
@@ -112,7 +114,9 @@ async function waitForLine(log: string[], pattern: RegExp, timeoutMs: number): P
 async function startAuraLync(codec: 'opus' | 'pcm', latencyMs: number, log: string[]): Promise<Carrier> {
   const port = await freePort();
   const env = { ...process.env, AURALYNC_DISCOVERY: 'off' };
-  const host = watch(spawn(process.execPath, [MAIN_JS, 'host', '--device', 'al_src', '--port', String(port), '--name', 'bench', '--codec', codec], { env }), 'host', log);
+  const hostEnv = HOST_PULSE_MS === undefined ? env : { ...env, PULSE_LATENCY_MSEC: HOST_PULSE_MS };
+  const hostArgs = [MAIN_JS, 'host', '--device', 'al_src', '--port', String(port), '--name', 'bench', '--codec', codec];
+  const host = watch(spawn(process.execPath, hostArgs, { env: hostEnv }), 'host', log);
   const children = [host];
   try {
     await waitForLine(log, /hosting 'bench'/, 15_000);
@@ -312,6 +316,7 @@ export async function runVsSnapcast(): Promise<Record<string, unknown>> {
       toneSeconds: TONE_S,
       settleMs: SETTLE_MS,
       keeperMs: Number(KEEPER_MS),
+      hostPulseMs: HOST_PULSE_MS === undefined ? undefined : Number(HOST_PULSE_MS),
       sinkClockPpm: { al_src: round(srcPpm, 0), al_out: round(outPpm, 0) },
       note: 'clean = every 10 ms window of the received 1 kHz tone within 3 dB of its level (else a dropout window) with < 1 % of its energy elsewhere (else a click window); delay at the first marker, growth from the first to the second',
       results: [opus, pcm, snapcast],
