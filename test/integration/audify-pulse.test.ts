@@ -14,11 +14,14 @@ import { AuraError, isAuraError } from '../../src/core/errors.js';
 import type { AudioDevice } from '../../src/ports/device-catalog.js';
 import { AudifyCaptureSource } from '../../src/adapters/audio/audify-capture-source.js';
 import { AudifyDeviceCatalog, classifyDevices, deviceIdFor, resolveDevice } from '../../src/adapters/audio/audify-device-catalog.js';
-import { ensurePulseLatency, loadAudifyFrom } from '../../src/adapters/audio/audify-module.js';
+import { loadAudifyFrom } from '../../src/adapters/audio/audify-module.js';
 import { AudifyOpusEncoder } from '../../src/adapters/audio/audify-opus-encoder.js';
 import { OpusscriptDecoder } from '../../src/adapters/audio/opusscript-decoder.js';
 import { AudifyPlaybackSink } from '../../src/adapters/audio/audify-playback-sink.js';
 import { startPulse, stopPulse, type PulseEnv } from '../support/pulse.js';
+
+/** PULSE_LATENCY_MSEC as this process was started with, before any audio stream. */
+const PULSE_LATENCY_AT_START = process.env.PULSE_LATENCY_MSEC;
 
 /** Length of one capture block [ms]. */
 const BLOCK_MS = framesToMs(BLOCK_FRAMES);
@@ -42,6 +45,17 @@ function rms(mono: Float32Array): number {
   let sum = 0;
   for (const x of mono) sum += x * x;
   return Math.sqrt(sum / Math.max(mono.length, 1));
+}
+
+/** The value of environment variable `name` a program started now sees ('<unset>' if none). */
+function envSeenByChild(name: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', `process.stdout.write(process.env[${JSON.stringify(name)}] ?? '<unset>')`]);
+    let out = '';
+    child.stdout.on('data', (bytes: Buffer) => (out += bytes.toString()));
+    child.once('error', reject);
+    child.once('close', () => resolve(out));
+  });
 }
 
 /** Left channel of interleaved stereo. */
@@ -317,7 +331,6 @@ describe('audify adapters on a real PulseAudio (integration)', function () {
         const device = resolveDevice(await listDevices(), 'al_out', 'output');
         const sink = new AudifyPlaybackSink({ device, profile });
         toStop.push(sink);
-        ensurePulseLatency(); // the process-wide value every stream but this one uses
         const envBefore = process.env.PULSE_LATENCY_MSEC;
         const asked = new Set<number>();
         let played = 0;
@@ -330,6 +343,8 @@ describe('audify adapters on a real PulseAudio (integration)', function () {
         }, (e) => errors.push(e));
         assert.equal(sink.description, 'al_out');
         assert.equal(process.env.PULSE_LATENCY_MSEC, envBefore, "the stream's PULSE_LATENCY_MSEC was not put back");
+        // A program started now must not take our value for the user's (it did: bench/vs-snapcast's children).
+        assert.equal(await envSeenByChild('PULSE_LATENCY_MSEC'), PULSE_LATENCY_AT_START ?? '<unset>', 'a child process inherits our PULSE_LATENCY_MSEC');
         const deviceFrames = sink.deviceFrames;
         await sleep(1500);
         const latencyMs = sink.outputLatencyMs();

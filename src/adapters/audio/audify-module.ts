@@ -89,17 +89,6 @@ export const RTAUDIO_FIRST_ERROR_TYPE = 2;
 /** Opus application "audio": best fidelity for music (OPUS_APPLICATION_AUDIO). */
 export const OPUS_APPLICATION_AUDIO = 2049;
 
-/**
- * PULSE_LATENCY_MSEC we set when the user has not. Without it, libpulse gives our playback stream its
- * default ~2 s target buffer, which RtApiPulse never shrinks (it passes no buffer attributes unless
- * numberOfBuffers > 0, which audify cannot set): measured 150-170 ms from render() to the sink's
- * monitor, and audify zero-fills while that buffer first fills. At 20 (with 20 ms queued in JS): 34-40 ms.
- * 10 and 15 glitched often (PulseAudio underruns: a 10 ms write needs most of the buffer free); 20 and
- * 30 glitched alike and rarely, only under heavy CPU or event-loop load, and 30 adds 10 ms. Our own
- * streams each ask for theirs (openWithPulseLatency): playback the output path's, capture CAPTURE_PULSE_MS.
- */
-export const DEFAULT_PULSE_LATENCY_MSEC = '20';
-
 let cached: AudifyModule | undefined;
 let loadError: AuraError | undefined;
 
@@ -162,24 +151,17 @@ export function audioApiFor(platform: NodeJS.Platform = process.platform): numbe
   }
 }
 
-/**
- * Sets PULSE_LATENCY_MSEC to DEFAULT_PULSE_LATENCY_MSEC on Linux unless the user set it. libpulse
- * reads it from the process environment each time a stream connects, so this must run before the
- * first openStream (createRtAudio does). Returns the value in effect.
- */
-export function ensurePulseLatency(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string | undefined {
-  if (platform !== 'linux') return env.PULSE_LATENCY_MSEC;
-  if (env.PULSE_LATENCY_MSEC === undefined || env.PULSE_LATENCY_MSEC === '') env.PULSE_LATENCY_MSEC = DEFAULT_PULSE_LATENCY_MSEC;
-  return env.PULSE_LATENCY_MSEC;
-}
-
 /** PULSE_LATENCY_MSEC as the user gave it when AuraLync started (undefined: not given, ours apply). */
 const userPulseLatency = process.env.PULSE_LATENCY_MSEC === '' ? undefined : process.env.PULSE_LATENCY_MSEC;
 
 /**
  * Runs `open` (an openStream, which connects the PulseAudio stream) with PULSE_LATENCY_MSEC at `ms`: the
  * buffer libpulse asks the server for (a playback stream's target, a capture stream's fragment). A value
- * the user set wins. The process-wide value is put back after. Returns the value in effect [ms] on Linux,
+ * the user set wins. The process-wide value is put back after: nothing else in this process opens a
+ * PulseAudio stream, and a value left set would pass to every program it starts as if the user had set it
+ * (until 2026-12-02 createRtAudio set 20 process-wide, and each AuraLync and Snapcast process that
+ * bench/vs-snapcast started after its first recording inherited it: capture in 20 ms fragments, playback
+ * with a 20 ms server buffer, whatever they asked for). Returns the value in effect [ms] on Linux,
  * undefined elsewhere (where only `open` runs).
  */
 export function openWithPulseLatency(ms: number, open: () => void, platform: NodeJS.Platform = process.platform): number | undefined {
@@ -203,7 +185,6 @@ export function openWithPulseLatency(ms: number, open: () => void, platform: Nod
 /** A new RtAudio on this platform's API; throws AuraError(ERR_AUDIO_BACKEND) if the addon or the API is unusable. */
 export function createRtAudio(): RtAudioInstance {
   const audify = loadAudify();
-  ensurePulseLatency();
   try {
     return new audify.RtAudio(audioApiFor());
   } catch (err) {

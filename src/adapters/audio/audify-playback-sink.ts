@@ -29,7 +29,6 @@ import { pickDevice, probeDevices, type BackendDevice } from './audify-device-ca
 import {
   RTAUDIO_FIRST_ERROR_TYPE,
   RTAUDIO_FLOAT32,
-  DEFAULT_PULSE_LATENCY_MSEC,
   createRtAudio,
   closeRtStream,
   noteThrownError,
@@ -50,8 +49,15 @@ export const PLAYBACK_FRAMES = 480;
  * starved audify's queue now and then; 30 ms rode them out (../shared/notes/audio-io.md: ≥ 20 ms).
  */
 export const PLAYBACK_AHEAD_MS = 30;
-/** PulseAudio's buffer for our playback stream [ms] (see DEFAULT_PULSE_LATENCY_MSEC in audify-module.ts). */
-export const PLAYBACK_PULSE_MS = Number(DEFAULT_PULSE_LATENCY_MSEC);
+/**
+ * PulseAudio's buffer for our playback stream [ms] (PULSE_LATENCY_MSEC for this stream only). Without it,
+ * libpulse gives the stream its default ~2 s target buffer, which RtApiPulse never shrinks (it passes no
+ * buffer attributes unless numberOfBuffers > 0, which audify cannot set): measured 150-170 ms from render()
+ * to the sink's monitor, and audify zero-fills while that buffer first fills. At 20 (with 20 ms queued in
+ * JS): 34-40 ms. 10 and 15 glitched often (PulseAudio underruns: a 10 ms write needs most of the buffer
+ * free); 20 and 30 glitched alike and rarely, only under heavy CPU or event-loop load, and 30 adds 10 ms.
+ */
+export const PLAYBACK_PULSE_MS = 20;
 
 /**
  * How much the output path holds. 'standard' (480-frame buffers, 30 ms queued ahead, 20 ms in PulseAudio)
