@@ -61,11 +61,14 @@ export const PLAYBACK_PULSE_MS = 20;
 
 /**
  * How much the output path holds. 'standard' (480-frame buffers, 30 ms queued ahead, 20 ms in PulseAudio)
- * rides out event-loop stalls of ~20 ms; 'lean' (240, 15, 10) takes 20-35 ms off the end-to-end delay
- * for a listener that asks for the least (bench/vs-snapcast, PCM: 57-62 ms at --latency 5-20; at 30, 28-31 ms
- * less than the standard path but glitchier, so only --latency 20 or less takes it),
- * and its queue starves on a stall of more than ~15 ms. With 10 ms queued the queue's starving was 15 of
- * 16 glitch events in a 60 s run; 15 ms left 1 bad 10 ms window a minute instead of 3-6 (two runs each).
+ * rides out event-loop stalls of ~20 ms; 'lean' (240, 15, 20) holds 15 ms less, for a listener that asks
+ * for the least (only --latency 20 or less takes it), and its queue starves on a stall of more than ~15 ms.
+ * With 10 ms queued the queue's starving was 15 of 16 glitch events in a 60 s run; 15 ms left 1 bad 10 ms
+ * window a minute instead of 3-6 (two runs each). PulseAudio's buffer stays 20 ms, as on the standard path:
+ * lean asked for 10 until 2026-12-02, which bench/vs-snapcast never really tried (its listeners inherited
+ * 20, see openWithPulseLatency); tried for real, PCM at --latency 5-10 played no 30-60 s tone cleanly with
+ * 10 (0 of 8 trials, 1-12 bad windows each, though none of our own counters moved: PulseAudio's underruns)
+ * nor with 15 (0 of 4), and 4 of 4 with 20, for ~15 ms more delay (57-69 ms against 40-63).
  */
 export type OutputProfile = 'standard' | 'lean';
 
@@ -81,7 +84,7 @@ export interface OutputPathSizes {
  * (WASAPI's 10 ms periods would take its whole 10 ms queue at once) it is the standard path.
  */
 export function outputPathSizes(profile: OutputProfile, platform: NodeJS.Platform): OutputPathSizes {
-  if (profile === 'lean' && platform === 'linux') return { deviceFrames: 240, aheadMs: 15, pulseMs: 10 };
+  if (profile === 'lean' && platform === 'linux') return { deviceFrames: 240, aheadMs: 15, pulseMs: PLAYBACK_PULSE_MS };
   return { deviceFrames: PLAYBACK_FRAMES, aheadMs: PLAYBACK_AHEAD_MS, pulseMs: PLAYBACK_PULSE_MS };
 }
 
