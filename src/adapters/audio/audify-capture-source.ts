@@ -12,6 +12,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { BLOCK_FRAMES, CHANNELS, SAMPLE_RATE, framesToMs } from '../../core/audio-format.js';
+import { CaptureStamps } from '../../core/capture-stamps.js';
 import { AuraError, describeError } from '../../core/errors.js';
 import type { AudioSource, AudioSourceHandlers } from '../../ports/audio-source.js';
 import type { AudioDevice } from '../../ports/device-catalog.js';
@@ -54,33 +55,14 @@ export interface AudifyCaptureOptions {
   readonly createRtAudio?: () => RtAudioInstance;
 }
 
-/** How fast stamps may run ahead of the nominal block length to catch up with the callbacks: 1 %. */
-const STAMP_CATCH_UP = 0.01;
-
-/** The stamp of the block after one stamped `lastMs`, whose reading was `readingMs` (see AudifyCaptureSource). */
-function nextStamp(lastMs: number, readingMs: number): number {
-  const block = framesToMs(BLOCK_FRAMES);
-  const late = readingMs - (lastMs + block);
-  if (late <= 0) return Math.max(lastMs + block / 2, readingMs);
-  if (late < block) return Math.min(readingMs, lastMs + block * (1 + STAMP_CATCH_UP));
-  return lastMs + block;
-}
-
 /**
  * Captures a loopback device in blocks of exactly BLOCK_FRAMES frames.
  *
- * captureTimeMs approximation: each block is first stamped with the clock reading when audify's
- * callback ran on the main thread, minus the duration of the frames delivered from the block's first
- * frame to the end of that callback's buffer (one block when the device delivers BLOCK_FRAMES). That reading
- * leaves out the device's own buffering (PulseAudio: a few ms) and adds the event loop's delay in
- * delivering the callback, which only ever makes it late: jitter of a few ms, and after a stall a burst
- * of blocks all stamped "now" (audify queues callbacks without bound). So the stamp actually given is
- * the lower edge of those readings: the previous stamp + one block, unless the reading is earlier; it may
- * run up to 1 % fast to follow a device clock slower than nominal (a reading less than a block late), and
- * comes at least half a block after the previous one (an early reading after a burst pulls the stamps
- * back over a few blocks: taken at once it had left a 1.7 ms gap, in 1 CI run of ~15). A reading a block
- * or more late is a stall's burst: one block on, exactly (catching up through a 200 ms burst had put the
- * stamps 2 ms ahead, and the next on-time block only 1.3-1.7 ms after).
+ * captureTimeMs: each block is stamped by CaptureStamps from the clock reading when audify's callback ran
+ * on the main thread, minus the duration of the frames delivered from the block's first frame to the end of
+ * that callback's buffer (one block when the device delivers BLOCK_FRAMES). That reading leaves out the
+ * device's own buffering (PulseAudio: a few ms); the event loop's delay only ever makes it late (audify
+ * queues callbacks without bound, so after a stall they come in a burst).
  */
 export class AudifyCaptureSource implements AudioSource {
   private readonly options: AudifyCaptureOptions;
@@ -97,7 +79,7 @@ export class AudifyCaptureSource implements AudioSource {
   private startedAtMs = 0;
   private firstCallbackMs: number | undefined;
   private delivered = 0;
-  private lastStampMs: number | undefined;
+  private readonly stamps = new CaptureStamps(framesToMs(BLOCK_FRAMES));
 
   constructor(options: AudifyCaptureOptions = {}) {
     const deviceFrames = options.deviceFrames ?? BLOCK_FRAMES;
@@ -222,9 +204,7 @@ export class AudifyCaptureSource implements AudioSource {
   }
 
   private emit(samples: Float32Array, readingMs: number): void {
-    const last = this.lastStampMs;
-    const captureTimeMs = last === undefined ? readingMs : nextStamp(last, readingMs);
-    this.lastStampMs = captureTimeMs;
+    const captureTimeMs = this.stamps.next(readingMs);
     this.delivered++;
     this.handlers?.onBlock({ samples, captureTimeMs });
   }
