@@ -2,7 +2,7 @@
  * Listener mode: connect (v2 handshake, or the plain v1 stream), decode, buffer against network jitter,
  * boost with clipping protection, play; reconnect with backoff whenever the host goes away.
  */
-import { CHANNELS, SAMPLE_RATE, V1_SAMPLE_RATE, framesOf } from '../core/audio-format.js';
+import { CHANNELS, SAMPLE_RATE, V1_SAMPLE_RATE, framesOf, framesToMs } from '../core/audio-format.js';
 import { Backoff } from '../core/backoff.js';
 import { BoostLimiter } from '../core/boost-limiter.js';
 import type { AudioCipher } from '../core/audio-cipher.js';
@@ -233,7 +233,9 @@ export class ListenerSession {
   private latencyEstimateMs(): number | undefined {
     const { sink } = this.options;
     if (sink.kind !== 'clocked' || this.state !== 'playing') return undefined;
-    const deviceMs = sink.outputLatencyMs() + this.playout.pipelineMs;
+    // Opus sounds 6.5 ms later than the frames it was stamped with (its look-ahead), PCM as stamped.
+    const codecMs = framesToMs(this.decoder?.delayFrames ?? 0);
+    const deviceMs = sink.outputLatencyMs() + this.playout.pipelineMs + codecMs;
     const playout = this.jitter.playoutCaptureTimeMs();
     if (this.options.protocol === 'v1' || this.clockOffsetMs === undefined || playout === undefined) {
       return this.jitter.stats.bufferedMs + deviceMs;

@@ -18,6 +18,9 @@ export class PcmEncoder implements AudioEncoder {
 
 /** Decodes raw float32 LE payloads; rejects sizes that are not whole stereo frames. */
 export class PcmDecoder implements AudioDecoder {
+  /** None: PCM is the samples themselves. */
+  readonly delayFrames = 0;
+
   /** Samples of the payload; non-finite values become 0. */
   decode(payload: Uint8Array): Float32Array {
     if (payload.length === 0 || payload.length % (4 * CHANNELS) !== 0) {

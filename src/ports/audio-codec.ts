@@ -12,6 +12,8 @@ export interface AudioEncoder {
 
 /** Decodes packet payloads back into 48 kHz stereo float samples. */
 export interface AudioDecoder {
+  /** How much later the decoded audio sounds than the samples the host stamped [frames]: the codec's own delay. */
+  readonly delayFrames: number;
   /** Decodes one packet payload into interleaved stereo samples; throws AuraError(ERR_PROTOCOL) on a bad payload. */
   decode(payload: Uint8Array): Float32Array;
   /** Audio to fill a lost packet of `frames` frames (codec concealment where it has one, else silence). */

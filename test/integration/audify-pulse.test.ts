@@ -427,6 +427,35 @@ describe('audify adapters on a real PulseAudio (integration)', function () {
   });
 
   describe('Opus', () => {
+    it("sounds delayFrames late after decoding (the codec delay the listener's latency estimate adds)", () => {
+      const encoder = new AudifyOpusEncoder();
+      const decoder = new OpusscriptDecoder();
+      const packets = 50;
+      // Low-passed noise: one clear correlation peak, unlike a tone.
+      let seed = 1;
+      let smooth = 0;
+      const input = new Float32Array(OPUS_FRAMES * packets * CHANNELS);
+      for (let f = 0; f < OPUS_FRAMES * packets; f++) {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        smooth = 0.7 * smooth + 0.3 * (seed / 0x7fffffff - 0.5);
+        input.fill(smooth, f * CHANNELS, (f + 1) * CHANNELS);
+      }
+      const decoded = concat(Array.from({ length: packets }, (_, p) => decoder.decode(encoder.encode(input.subarray(p * OPUS_FRAMES * CHANNELS, (p + 1) * OPUS_FRAMES * CHANNELS)))));
+      const x = left(input);
+      const y = left(decoded);
+      let bestLag = -1;
+      let best = -Infinity;
+      for (let lag = 0; lag < 1000; lag++) {
+        let sum = 0;
+        for (let i = SAMPLE_RATE / 10; i < x.length - 1000; i++) sum += (x[i] as number) * (y[i + lag] as number);
+        if (sum > best) {
+          best = sum;
+          bestLag = lag;
+        }
+      }
+      assert.equal(bestLag, decoder.delayFrames);
+    });
+
     it('round-trips a tone with SNR above 15 dB after delay alignment, at ~128 kb/s', () => {
       const encoder = new AudifyOpusEncoder();
       const decoder = new OpusscriptDecoder();

@@ -48,6 +48,11 @@ export function isOpusDecoderAvailable(): boolean {
 
 /** Decodes Opus packets to 48 kHz stereo float samples, with Opus's own concealment for lost ones. */
 export class OpusscriptDecoder implements AudioDecoder {
+  /**
+   * Opus's algorithmic delay at 48 kHz: the encoder's look-ahead, 6.5 ms (a noise signal through our encoder
+   * and this decoder lines up best 312 frames late).
+   */
+  readonly delayFrames = 312;
   private readonly decoder: OpusScriptInstance;
   private decodedAny = false;
 
