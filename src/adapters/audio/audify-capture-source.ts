@@ -33,11 +33,12 @@ import {
 /**
  * The fragment our PulseAudio capture stream asks for [ms] (PULSE_LATENCY_MSEC for this stream only; a
  * value the user set wins). The monitor hands audio over in fragments this long: it is the capture's
- * share of the end-to-end delay, and each listener's buffer must ride out one fragment's wait (at the
- * process-wide 20, listeners got 20 ms bursts). bench/vs-snapcast, PCM at `--latency` 5-20, host capturing
- * in 5 / 10 / 20 ms fragments: 38.6-55.1 / 40.7-59.8 / 57-62 ms (one to three runs each). 10, not 5: a
- * monitor's fragment sets its sink's latency, and on real hardware every other program plays through
- * that sink; 10 is also what Snapcast's parec is given in that bench.
+ * share of the end-to-end delay, and each listener's buffer must ride out one fragment's wait (with
+ * 20 ms fragments, as until 2026-12-02, listeners got 20 ms bursts). bench/vs-snapcast, PCM at `--latency`
+ * 5-20, host capturing in 5 / 10 / 20 ms fragments: 38.6-55.1 / 40.7-59.8 / 57-62 ms (one to three runs
+ * each; the listener's PulseAudio buffer 20 ms in all). 10, not 5: a monitor's fragment sets its sink's
+ * latency, and on real hardware every other program plays through that sink; 10 is also what Snapcast's
+ * parec is given in that bench.
  */
 export const CAPTURE_PULSE_MS = 10;
 
