@@ -235,12 +235,12 @@ export class ListenerSession {
     if (sink.kind !== 'clocked' || this.state !== 'playing') return undefined;
     // Opus sounds 6.5 ms later than the frames it was stamped with (its look-ahead), PCM as stamped.
     const codecMs = framesToMs(this.decoder?.delayFrames ?? 0);
-    const deviceMs = sink.outputLatencyMs() + this.playout.pipelineMs + codecMs;
+    const afterPlayoutMs = sink.outputLatencyMs() + this.playout.pipelineMs + codecMs;
     const playout = this.jitter.playoutCaptureTimeMs();
     if (this.options.protocol === 'v1' || this.clockOffsetMs === undefined || playout === undefined) {
-      return this.jitter.stats.bufferedMs + deviceMs;
+      return this.jitter.stats.bufferedMs + afterPlayoutMs;
     }
-    return this.options.clock.now() + this.clockOffsetMs - playout + deviceMs;
+    return this.options.clock.now() + this.clockOffsetMs - playout + afterPlayoutMs;
   }
 
   private async connectLoop(first: ByteChannel | undefined): Promise<void> {
