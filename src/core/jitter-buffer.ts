@@ -120,6 +120,11 @@ export class JitterBuffer {
     return this.#state;
   }
 
+  /** Audio held now [frames]. */
+  get bufferedFrames(): number {
+    return this.#bufferedFrames;
+  }
+
   /** Audio held now [ms]. */
   get bufferedMs(): number {
     return (this.#bufferedFrames * 1000) / SAMPLE_RATE;

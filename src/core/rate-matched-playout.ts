@@ -2,7 +2,7 @@
  * What a clocked sink pulls from: the jitter buffer, played through a resampler whose speed the drift
  * controller trims by a few hundred ppm, so the buffer stays at its target for hours (issue 6).
  */
-import { CHANNELS, msToFrames } from './audio-format.js';
+import { CHANNELS } from './audio-format.js';
 import { DriftController } from './drift-controller.js';
 import { JitterBuffer } from './jitter-buffer.js';
 import { Resampler } from './resampler.js';
@@ -52,7 +52,7 @@ export class RateMatchedPlayout {
    */
   canRender(frames: number): boolean {
     if (this.jitter.state !== 'playing') return true;
-    const held = this.fifo.length / CHANNELS + msToFrames(this.jitter.bufferedMs);
+    const held = this.fifo.length / CHANNELS + this.jitter.bufferedFrames;
     return held >= frames + PULL_FRAMES;
   }
 
