@@ -3,7 +3,8 @@
  * 1 kHz (BENCH_SNAP_SECONDS) and a marker are played into al_src; each system carries al_src's monitor to
  * al_out; both monitors are recorded in this process on one clock. For each system the settings are
  * tried from the smallest up, and the first that plays the whole tone cleanly is its smallest clean
- * setting; its delay (at the first marker) and the delay's growth per minute are reported, and the ratio;
+ * setting; its delay (at the first marker) and the delay's growth per minute (on the clock: see trial()) are
+ * reported, and the ratio;
  * also how fast each null sink runs against this machine's clock (30 s of parec, before the trials). Each
  * system runs BENCH_SNAP_SETTLE_MS (5 s) before the signal; the sinks' keepers ask for BENCH_SNAP_KEEPER_MS.
  * The two recordings are placed on the clock by their block stamps around the first marker
@@ -176,6 +177,7 @@ async function trial(
 ): Promise<{
   delayMs: number;
   growthMsPerMin: number;
+  growthInFramesMsPerMin: number;
   badWindows: number;
   dropoutWindows: number;
   clickWindows: number;
@@ -201,21 +203,26 @@ async function trial(
   // Both recordings on the timeline of `sent`, which starts at the signal's onset.
   const onset = a.findIndex((v) => Math.abs(v) > 0.05);
   if (onset < 0) throw new Error('the signal never reached al_src');
-  const shift = offsetFrames(sent, received, onset) - onset + layout.marker1;
-  const b = new Float32Array(Math.max(0, bRaw.length + shift));
-  if (shift >= 0) b.set(bRaw, shift);
-  else b.set(bRaw.subarray(-shift));
+  // `received` placed on the timeline of `sent` by both recordings' stamps around `sent`'s frame `frame`.
+  const placedAround = (frame: number) => shifted(bRaw, offsetFrames(sent, received, frame) - onset + layout.marker1);
+  const b = placedAround(onset);
   const aligned = new Float32Array(layout.frames + MAX_LAG);
   aligned.set(a.subarray(Math.max(0, onset - layout.marker1), Math.max(0, onset - layout.marker1) + aligned.length));
   const delay1 = delayAt(aligned, b, layout.marker1, MAX_LAG);
+  // In frames of the two recordings: where the tone is in `b`, for judging its windows.
   const delay2 = delayAt(aligned, b, layout.marker2, MAX_LAG);
+  // On the clock: the sinks' clocks differ by tens to hundreds of ppm, so over a minute the two recordings'
+  // frame counts part by up to ~20 ms whatever either system's delay did. Placed again by the stamps around
+  // the second marker, the delay there is a delay on the clock, and so is the growth.
+  const delay2OnClock = delayAt(aligned, placedAround(onset - layout.marker1 + layout.marker2), layout.marker2, MAX_LAG);
   const quality = badWindows(b, layout, delay1, delay2);
   // The tone as it went in: a gap there (paplay or the recorder) is no fault of the system under test.
   const sentQuality = badWindows(aligned, layout, 0, 0);
   const minutes = (layout.marker2 - layout.marker1) / 48_000 / 60;
   return {
     delayMs: round(delay1 / 48, 1),
-    growthMsPerMin: round((delay2 - delay1) / 48 / minutes, 2),
+    growthMsPerMin: round((delay2OnClock - delay1) / 48 / minutes, 2),
+    growthInFramesMsPerMin: round((delay2 - delay1) / 48 / minutes, 2),
     badWindows: quality.bad,
     dropoutWindows: quality.levelOff,
     clickWindows: quality.impure,
@@ -229,6 +236,14 @@ async function trial(
 function countTrouble(log: readonly string[], from: number, trouble: Record<string, RegExp>): Record<string, number> {
   const lines = log.slice(from);
   return Object.fromEntries(Object.entries(trouble).map(([name, pattern]) => [name, lines.filter((line) => pattern.test(line)).length]));
+}
+
+/** `samples` moved `shift` frames later (a negative shift drops its start). */
+function shifted(samples: Float32Array, shift: number): Float32Array {
+  const out = new Float32Array(Math.max(0, samples.length + shift));
+  if (shift >= 0) out.set(samples, shift);
+  else out.set(samples.subarray(-shift));
+  return out;
 }
 
 /** Tries settings from the smallest up; the first with no bad window is the smallest clean one. */
