@@ -374,7 +374,11 @@ describe('audify adapters on a real PulseAudio (integration)', function () {
       });
     }
 
-    it('holds back a buffer ready() says is late and catches up after: the tone on al_out stays unbroken', async () => {
+    it('holds back a buffer ready() says is late and catches up after: the tone on al_out stays unbroken', async function () {
+      // A broken holdover gaps every held-back buffer (~10 a second), every time. PulseAudio running our
+      // stream dry on a loaded 2-core CI machine gaps one buffer once in a while (1 CI run of ~8, the sink's
+      // own counters at 0): that is not what this checks, so it gets two more tries.
+      this.retries(2);
       const recorder = run('parec', ['--format=float32le', '--rate=48000', '--channels=2', '--latency-msec=10', '-d', 'al_out.monitor']);
       const recorded: Buffer[] = [];
       recorder.stdout?.on('data', (chunk: Buffer) => recorded.push(chunk));
