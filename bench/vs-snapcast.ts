@@ -10,7 +10,8 @@
  * The two recordings are placed on the clock by their block stamps around the first marker
  * (MonitorRecording.startNear: within ~1 ms; by the first block's stamp, as before 2026-12-02, ±15 ms).
  * The recording of al_src is checked the same way: a trial whose tone was not clean going in is void and
- * run once more.
+ * run once more. Each trial reports the CPU time stolen by the hypervisor while it ran (stealPct, see
+ * support/cpu-steal.ts): glitches on these shared machines move with it.
  *
  * - AuraLync: `host --device al_src --codec opus|pcm` → `listen --device al_out --latency MS`: Opus (the
  *   default) and PCM (what Snapcast is given here).
@@ -35,6 +36,7 @@ import { freePort } from '../test/support/free-port.js';
 import { offsetFrames, recordMonitor } from '../test/support/monitor-recorder.js';
 import { startPulse, stopPulse } from '../test/support/pulse.js';
 import { leftChannel } from '../test/support/signals.js';
+import { cpuTicks, stealPercentSince } from './support/cpu-steal.js';
 import { sinkClockPpm } from './support/sink-clock.js';
 import { round } from './support/stats.js';
 import { badWindows, delayAt, markedTone, type ToneLayout } from './support/tone-check.js';
@@ -184,7 +186,9 @@ async function trial(
   windows: number;
   firstBadS: number | undefined;
   sentBadWindows: number;
+  stealPct: number | undefined;
 }> {
+  const ticksBefore = cpuTicks();
   const [sent, received] = await Promise.all([recordMonitor('Monitor of al_src'), recordMonitor('Monitor of al_out')]);
   try {
     await sleep(300);
@@ -198,6 +202,7 @@ async function trial(
   } finally {
     await Promise.all([sent.stop(), received.stop()]);
   }
+  const stealPct = stealPercentSince(ticksBefore);
   const a = leftChannel(sent.samples());
   const bRaw = leftChannel(received.samples());
   // Both recordings on the timeline of `sent`, which starts at the signal's onset.
@@ -229,6 +234,7 @@ async function trial(
     windows: quality.windows,
     firstBadS: quality.firstBadS === undefined ? undefined : round(quality.firstBadS, 2),
     sentBadWindows: sentQuality.bad,
+    stealPct,
   };
 }
 
