@@ -255,27 +255,26 @@ export class AudifyPlaybackSink implements ClockedSink {
     return Promise.resolve();
   }
 
-
-
   /** Tops the queue up now if it held back for audio that has since arrived (see Holdover above). */
   refill(): void {
-    const rt = this.rt;
-    if (this.state !== 'running' || !rt) return;
-    try {
-      this.fill(rt);
-    } catch (err) {
-      this.fail(new AuraError('ERR_AUDIO_BACKEND', `playback stopped: ${describeError(err)}`, { cause: err }));
-    }
+    this.whileRunning((rt) => this.fill(rt));
   }
 
   /** audify's frame-output callback, on the main thread: one buffer was taken. Must never throw. */
   private onFrameOutput(): void {
-    const rt = this.rt;
-    if (this.state !== 'running' || !rt) return;
-    try {
+    this.whileRunning((rt) => {
       this.consumed++;
       this.checkStarvation();
       this.fill(rt);
+    });
+  }
+
+  /** Runs `step` if the stream is running; what it throws stops the sink (onError), never reaches the caller. */
+  private whileRunning(step: (rt: RtAudioInstance) => void): void {
+    const rt = this.rt;
+    if (this.state !== 'running' || !rt) return;
+    try {
+      step(rt);
     } catch (err) {
       this.fail(new AuraError('ERR_AUDIO_BACKEND', `playback stopped: ${describeError(err)}`, { cause: err }));
     }
