@@ -1,6 +1,6 @@
 /**
  * CPU time the hypervisor gave to other guests ("steal", /proc/stat) over a stretch of a benchmark [%].
- * These machines are shared virtual ones: with 3-15 % steal over two minutes (measured 2026-12-02), the
+ * These machines are shared virtual ones: with 0-20 % steal in a 1-2 minute trial (measured 2026-12-02), the
  * threads that keep PulseAudio's 20 ms buffers filled lose the CPU for whole milliseconds at a time, and
  * how often a trial glitches moves with it. A glitch count is read beside this figure.
  */
