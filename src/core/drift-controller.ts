@@ -63,12 +63,17 @@ export class DriftController {
     // the buffer then ran ~10 ms short of its target for a minute while the integral unlearned it.
     if (this.lastTargetMs !== undefined && targetMs !== this.lastTargetMs) this.glideLeftS = this.glideS;
     this.lastTargetMs = targetMs;
+    // So is a big error (a burst, or the sink taking nothing for a while: PulseAudio on a busy machine), and
+    // so is the way back from it. Learned while the level fell back, such stalls had a listener whose sink ran
+    // ~190 ppm fast estimate +463..+1006 ppm on a VM losing 3-10 % of its CPU (simulated, 30 ms every 20 s: +902
+    // for a true -200; now 0, the proportional term holding the level).
+    if (Math.abs(errorMs) >= INTEGRATE_BELOW_MS) this.glideLeftS = this.glideS;
     const gliding = this.glideLeftS > 0;
     this.glideLeftS = Math.max(0, this.glideLeftS - elapsedS);
     // Only small errors teach the integral: a big one is a target change or a burst, not clock drift, and
     // learning from it would wind the drift estimate up (seen: -757 ppm after one re-target). Anti-windup
     // also caps the integral at the output limit.
-    if (!gliding && Math.abs(errorMs) < INTEGRATE_BELOW_MS) {
+    if (!gliding) {
       this.integralPpm = clamp(this.integralPpm + this.ki * errorMs * elapsedS, -this.maxPpm, this.maxPpm);
     }
     this.outputPpm = clamp(this.kp * errorMs + this.integralPpm, -this.maxPpm, this.maxPpm);

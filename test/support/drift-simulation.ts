@@ -17,8 +17,21 @@ export interface DriftRun {
   readonly latenciesMs: number[];
 }
 
-/** Simulates `seconds` of stream with the host clock off by `skewPpm`; `jitterMs` is the spread of network delay. */
-export function simulateDrift(options: { skewPpm: number; seconds: number; targetMs: number; jitterMs: number; settleS: number; seed?: number; corrected?: boolean }): DriftRun {
+/**
+ * Simulates `seconds` of stream with the host clock off by `skewPpm`; `jitterMs` is the spread of network delay.
+ * `stall`: every `everyS` seconds the sink takes nothing for `ms` and then goes on at its rate without catching
+ * up, as PulseAudio does when a busy machine runs our stream dry (the buffer rises by `ms`).
+ */
+export function simulateDrift(options: {
+  skewPpm: number;
+  seconds: number;
+  targetMs: number;
+  jitterMs: number;
+  settleS: number;
+  seed?: number;
+  corrected?: boolean;
+  stall?: { everyS: number; ms: number };
+}): DriftRun {
   const jitter = new JitterBuffer({ targetMs: options.targetMs });
   const playout = new RateMatchedPlayout(jitter);
   let seed = options.seed ?? 1;
@@ -44,6 +57,9 @@ export function simulateDrift(options: { skewPpm: number; seconds: number; targe
       const arrival = arrivals.shift() as { seq: number };
       jitter.push(arrival.seq, arrival.seq * 20, packet);
     }
+    const stall = options.stall;
+    const stalled = stall !== undefined && r % Math.round(stall.everyS * 100) < Math.round(stall.ms / 10) && r >= 100 * stall.everyS;
+    if (stalled) continue;
     if (options.corrected === false) jitter.render(480);
     else playout.render(480);
     if (r % 100 === 0 && now >= options.settleS) {
