@@ -6,7 +6,7 @@
  * clocks' true ratio, reported as the drift estimate.
  */
 
-/** Level errors at least this large [ms] are not integrated (see update()). */
+/** Level errors at least this large [ms] are not integrated, nor is the way back from them (see update()). */
 const INTEGRATE_BELOW_MS = 10;
 
 /** Tuning of a DriftController. */

@@ -24,10 +24,10 @@ describe('clock drift correction', function () {
     // (bench/vs-snapcast at 3-10 % steal), leaving the buffer that much up; that is not the clocks' ratio.
     // The host is 200 ppm slow. Stalls of 30 ms every 20 s had the estimate at +902 ppm; now it learns nothing
     // rather than the wrong thing (the proportional term holds the level).
-    const often = simulateDrift({ skewPpm: -200, seconds: 900, targetMs: 60, jitterMs: 5, settleS: 120, stall: { everyS: 20, ms: 30 } });
+    const often = simulateDrift({ skewPpm: -200, seconds: 600, targetMs: 60, jitterMs: 5, settleS: 120, stall: { everyS: 20, ms: 30 } });
     assert.ok(often.estimatedDriftPpm <= 0 && often.estimatedDriftPpm > -300, `estimate ${often.estimatedDriftPpm.toFixed(0)} ppm with a 30 ms stall every 20 s`);
     // 20 ms once a minute leaves time to learn between stalls.
-    const seldom = simulateDrift({ skewPpm: -200, seconds: 900, targetMs: 60, jitterMs: 5, settleS: 120, stall: { everyS: 60, ms: 20 } });
+    const seldom = simulateDrift({ skewPpm: -200, seconds: 600, targetMs: 60, jitterMs: 5, settleS: 120, stall: { everyS: 60, ms: 20 } });
     assert.ok(Math.abs(seldom.estimatedDriftPpm + 200) < 100, `estimate ${seldom.estimatedDriftPpm.toFixed(0)} ppm with a 20 ms stall a minute`);
   });
 
