@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: runs every benchmark in turn and prints one JSON document of figures (never pass/fail).
- * The discovery, outage-recovery and wifi-link benchmarks need root (network namespaces); wifi-link takes 10 minutes; the packaged-start one needs `npm run package` first.
+ * The discovery, outage-recovery and wifi-link benchmarks need root (network namespaces); wifi-link and delay-over-time take 10 minutes each; the packaged-start one needs `npm run package` first.
  * One benchmark alone: node out/bench/<name>.js
  */
 import { cpus } from 'node:os';
+import { runDelayOverTime } from './delay-over-time.js';
 import { runDiscoveryTimes } from './discovery-times.js';
 import { runDriftSkew } from './drift-skew.js';
 import { runE2ePulse } from './e2e-pulse.js';
@@ -22,6 +23,7 @@ const benches: [string, () => Promise<Record<string, unknown>> | Record<string, 
   ['e2e-pulse', runE2ePulse],
   ['drift-skew', runDriftSkew],
   ['vs-snapcast', runVsSnapcast],
+  ['delay-over-time', runDelayOverTime],
   ['discovery-times', runDiscoveryTimes],
   ['outage-recovery', runOutageRecovery],
   ['wifi-link', runWifiLink],

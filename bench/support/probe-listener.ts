@@ -3,18 +3,19 @@
  * into a NullSink — a sound card that pulls on the real clock, so the buffer, underruns and latency are
  * those of real playback — printing its figures as one JSON line every SAMPLE_MS until SECONDS have
  * passed. Runs wherever it is started (inside a network namespace for the benchmarks).
- * PROBE_TWIN=0 keeps to one connection (no twin). Each sample also says whether the twin is connected,
+ * PROBE_DEVICE=NAME plays into that output device instead (as `listen --device NAME` does, through
+ * PulseAudio), for bench/delay-over-time. PROBE_TWIN=0 keeps to one connection (no twin). Each sample also says whether the twin is connected,
  * and what could have caused an underrun in it: the longest pause between two new packets (on either
  * connection; a network stall, TCP waiting to resend a lost segment) and the longest event-loop delay
  * (this process not running).
  *
  *   [PROBE_LATENCY_MS=80] node probe-listener.js HOST PORT SECONDS SAMPLE_MS
  */
-import { opusDecoderFactory } from '../../src/adapters/audio/audio-backend.js';
+import { loadAudioBackend, opusDecoderFactory } from '../../src/adapters/audio/audio-backend.js';
 import { NullSink } from '../../src/adapters/audio/null-sink.js';
 import { TcpConnector } from '../../src/adapters/net/tcp-connector.js';
 import { systemClock } from '../../src/adapters/system-clock.js';
-import { DEFAULT_LATENCY_MS, DEFAULT_MAX_LATENCY_MS, MIN_ADAPTIVE_LATENCY_MS } from '../../src/app/cli-args.js';
+import { DEFAULT_LATENCY_MS, DEFAULT_MAX_LATENCY_MS, LEAN_OUTPUT_MAX_LATENCY_MS, MIN_ADAPTIVE_LATENCY_MS } from '../../src/app/cli-args.js';
 import { ListenerSession } from '../../src/app/listener-session.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
@@ -55,6 +56,9 @@ const [host, portText, secondsText, sampleText] = process.argv.slice(2);
 const fixedLatency = process.env.PROBE_LATENCY_MS === undefined ? undefined : Number(process.env.PROBE_LATENCY_MS);
 const started = performance.now();
 const gaps = new PacketGaps();
+const device = process.env.PROBE_DEVICE;
+const backend = device === undefined ? undefined : await loadAudioBackend({ required: true });
+const sink = backend === undefined ? new NullSink(systemClock) : await backend.playbackSink(device, undefined, fixedLatency !== undefined && fixedLatency <= LEAN_OUTPUT_MAX_LATENCY_MS ? 'lean' : 'standard');
 const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 loopDelay.enable();
 const session = new ListenerSession({
@@ -62,7 +66,7 @@ const session = new ListenerSession({
   port: Number(portText),
   connector: new TcpConnector(),
   onDelivered: (captureTimeMs) => gaps.note(captureTimeMs),
-  sink: new NullSink(systemClock),
+  sink,
   clock: systemClock,
   protocol: 'v2',
   boost: 1,

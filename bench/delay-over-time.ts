@@ -1,0 +1,179 @@
+/**
+ * Does the delay stay put over a long stream, and if it moves, where? The host plays a WAV paced on the
+ * system clock (`host --input`: no capture, so the source is exact), one listener plays it into the null
+ * sink al_out through PulseAudio (bench/support/probe-listener with PROBE_DEVICE), and al_out's monitor is
+ * recorded here. Prints JSON: the delay's growth on the clock between the signal's two markers [ms/min],
+ * beside the trend of the listener's own figures over the same time (its latency estimate, which follows a
+ * frame from the host's stamp to the output, and its jitter buffer: least-squares slopes [ms/min]), its
+ * drift estimate, its underruns, and the CPU the hypervisor took meanwhile (steal). If the growth shows in
+ * the listener's figures, it is ours; if not, it comes after our stream's PulseAudio buffer.
+ * BENCH_GROWTH_SECONDS (600), BENCH_GROWTH_LATENCY (60: the listener's --latency), BENCH_GROWTH_CODEC (pcm).
+ * Needs pulseaudio and audify.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodeS16, wavHeader } from '../src/core/wav-format.js';
+import { freePort } from '../test/support/free-port.js';
+import { recordMonitor } from '../test/support/monitor-recorder.js';
+import { startPulse, stopPulse } from '../test/support/pulse.js';
+import { cpuTicks, stealPercentSince } from './support/cpu-steal.js';
+import { round } from './support/stats.js';
+import { delayAt, markedTone } from './support/tone-check.js';
+
+const SECONDS = Number(process.env.BENCH_GROWTH_SECONDS ?? 600);
+const LATENCY_MS = Number(process.env.BENCH_GROWTH_LATENCY ?? 60);
+const CODEC = process.env.BENCH_GROWTH_CODEC === 'opus' ? 'opus' : 'pcm';
+const RATE = 48_000;
+/** Silence before the signal [frames]: the listener connects and settles meanwhile. */
+const LEAD_FRAMES = 8 * RATE;
+/** The listener's figures before this are left out of the trends [ms]: its drift estimate is still settling. */
+const TREND_FROM_MS = 20_000;
+/** The null sinks' keepers' latency [ms], as in bench/vs-snapcast (see test/support/pulse.sh). */
+const KEEPER_MS = '60';
+const here = dirname(fileURLToPath(import.meta.url));
+const MAIN_JS = join(here, '..', 'src', 'main.js');
+const PROBE_JS = join(here, 'support', 'probe-listener.js');
+
+interface Sample {
+  readonly t: number;
+  readonly state?: string;
+  readonly latencyMs?: number;
+  readonly bufferedMs?: number;
+  readonly underruns?: number;
+  readonly driftPpm?: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Least-squares slope of ys over xs. */
+function slope(xs: readonly number[], ys: readonly number[]): number {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += ((xs[i] as number) - mx) * ((ys[i] as number) - my);
+    sxx += ((xs[i] as number) - mx) ** 2;
+  }
+  return sxy / sxx;
+}
+
+function leftChannel(stereo: Float32Array): Float32Array {
+  const out = new Float32Array(stereo.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = stereo[2 * i] as number;
+  return out;
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => (clearTimeout(force), resolve()));
+    child.kill('SIGINT');
+  });
+}
+
+export async function runDelayOverTime(): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), 'auralync-bench-growth-'));
+  process.env.AURALYNC_PULSE_KEEPER_MS = KEEPER_MS;
+  try {
+    Object.assign(process.env, await startPulse());
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    return { bench: 'delay-over-time', skipped: (err as Error).message.split('\n')[0] };
+  }
+  const children: ChildProcess[] = [];
+  try {
+    const { samples, layout } = markedTone(SECONDS);
+    const sent = new Float32Array(samples.length + LEAD_FRAMES * 2);
+    sent.set(samples, LEAD_FRAMES * 2);
+    const wav = join(dir, 'signal.wav');
+    const body = encodeS16(sent);
+    writeFileSync(wav, Buffer.concat([wavHeader({ sampleRate: RATE, channels: 2, sampleFormat: 's16', dataBytes: body.length }), body]));
+
+    const recording = await recordMonitor('Monitor of al_out');
+    const before = cpuTicks();
+    const env = { ...process.env, AURALYNC_DISCOVERY: 'off' };
+    const port = await freePort();
+    const host = spawn(process.execPath, [MAIN_JS, 'host', '--input', wav, '--port', String(port), '--name', 'bench', '--codec', CODEC], { env, stdio: 'ignore' });
+    children.push(host);
+    await sleep(1000);
+    const playMs = ((layout.frames + LEAD_FRAMES) / RATE) * 1000;
+    const listener = spawn(process.execPath, [PROBE_JS, '127.0.0.1', String(port), String(Math.ceil(playMs / 1000)), '500'], {
+      env: { ...env, PROBE_DEVICE: 'al_out', PROBE_LATENCY_MS: String(LATENCY_MS) },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    children.push(listener);
+    const figures: Sample[] = [];
+    let partial = '';
+    listener.stdout?.on('data', (bytes: Buffer) => {
+      const lines = (partial + bytes.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        const sample = JSON.parse(line) as Sample;
+        if (sample.state !== undefined) figures.push(sample);
+      }
+    });
+    await sleep(playMs + 1000);
+    const stealPct = stealPercentSince(before);
+    await Promise.all(children.map(stop));
+    await recording.stop();
+
+    // The growth on the clock: how much longer the two markers were apart in al_out's recording, by its stamps,
+    // than in the file. In frames too (al_out's clock against the file's 48 kHz).
+    const sentLeft = leftChannel(sent);
+    const got = leftChannel(recording.samples());
+    const onset = got.findIndex((v) => Math.abs(v) > 0.05);
+    if (onset < 0) return { bench: 'delay-over-time', error: 'nothing of the signal arrived at al_out' };
+    const marker1 = LEAD_FRAMES + layout.marker1;
+    const marker2 = LEAD_FRAMES + layout.marker2;
+    // The recording shifted so that the signal's onset sits 10 ms after marker1's place in `sent`.
+    const shift = onset - (marker1 + 480);
+    if (shift < 0) return { bench: 'delay-over-time', error: `the signal arrived ${-shift} frames earlier than it can have been sent` };
+    const aligned = new Float32Array(sentLeft.length + RATE);
+    aligned.set(got.subarray(Math.max(0, shift), Math.max(0, shift) + aligned.length));
+    // Room for al_out's clock running up to 400 ppm off the file's over the run.
+    const maxLag = Math.ceil(9600 + SECONDS * RATE * 400e-6);
+    const lag1 = delayAt(sentLeft, aligned, marker1, maxLag);
+    const lag2 = delayAt(sentLeft, aligned, marker2, maxLag);
+    const at = (frame: number) => recording.startNear(frame) + (frame / RATE) * 1000;
+    const minutes = (marker2 - marker1) / RATE / 60;
+    const growthOnClock = (at(shift + marker2 + lag2) - at(shift + marker1 + lag1) - ((marker2 - marker1) / RATE) * 1000) / minutes;
+
+    const playing = figures.filter((s) => s.state === 'playing' && s.t >= TREND_FROM_MS && s.latencyMs !== undefined);
+    const minutesOf = playing.map((s) => s.t / 60_000);
+    // The last sample while playing: after the file ends the buffer runs dry, which is no underrun of the stream.
+    const last = playing[playing.length - 1];
+    return {
+      bench: 'delay-over-time',
+      note: 'host plays a WAV paced on the clock; one listener into al_out (PulseAudio); al_out recorded on the clock. Growth between the two markers vs the trends of the listener\'s own figures',
+      codec: CODEC,
+      latencyTargetMs: LATENCY_MS,
+      seconds: SECONDS,
+      stealPct: stealPct ?? null,
+      growthOnClockMsPerMin: round(growthOnClock),
+      sinkFramesAheadPpm: round(((lag2 - lag1) / RATE / (minutes * 60)) * 1e6, 0),
+      listener: playing.length < 2 ? null : {
+        latencyEstimateMsPerMin: round(slope(minutesOf, playing.map((s) => s.latencyMs as number))),
+        jitterBufferMsPerMin: round(slope(minutesOf, playing.map((s) => s.bufferedMs as number))),
+        latencyEstimateFirstLastMs: [round(playing[0]?.latencyMs as number, 1), round(playing[playing.length - 1]?.latencyMs as number, 1)],
+        driftPpmAtEnd: last?.driftPpm === undefined ? null : round(last.driftPpm, 0),
+        underruns: last?.underruns ?? null,
+        samples: playing.length,
+      },
+    };
+  } finally {
+    await Promise.all(children.map(stop));
+    await stopPulse();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(JSON.stringify(await runDelayOverTime(), null, 2));
+  process.exit(0);
+}
