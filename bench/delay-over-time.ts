@@ -114,8 +114,12 @@ export async function runDelayOverTime(): Promise<Record<string, unknown>> {
       const lines = (partial + bytes.toString()).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) {
-        const sample = JSON.parse(line) as Sample;
-        if (sample.state !== undefined) figures.push(sample);
+        try {
+          const sample = JSON.parse(line) as Sample;
+          if (sample.state !== undefined) figures.push(sample);
+        } catch {
+          // not a figure line: skipped
+        }
       }
     });
     await sleep(playMs + 1000);

@@ -4,10 +4,10 @@
  * those of real playback — printing its figures as one JSON line every SAMPLE_MS until SECONDS have
  * passed. Runs wherever it is started (inside a network namespace for the benchmarks).
  * PROBE_DEVICE=NAME plays into that output device instead (as `listen --device NAME` does, through
- * PulseAudio), for bench/delay-over-time. PROBE_TWIN=0 keeps to one connection (no twin). Each sample also says whether the twin is connected,
- * and what could have caused an underrun in it: the longest pause between two new packets (on either
- * connection; a network stall, TCP waiting to resend a lost segment) and the longest event-loop delay
- * (this process not running).
+ * PulseAudio; bench/delay-over-time). PROBE_TWIN=0 keeps to one connection (no twin). Each sample also says
+ * whether the twin is connected, and what could have caused an underrun in it: the longest pause between
+ * two new packets (on either connection; a network stall, TCP waiting to resend a lost segment) and the
+ * longest event-loop delay (this process not running).
  *
  *   [PROBE_LATENCY_MS=80] node probe-listener.js HOST PORT SECONDS SAMPLE_MS
  */
