@@ -19,8 +19,10 @@ import { encodeS16, wavHeader } from '../src/core/wav-format.js';
 import { freePort } from '../test/support/free-port.js';
 import { recordMonitor } from '../test/support/monitor-recorder.js';
 import { startPulse, stopPulse } from '../test/support/pulse.js';
+import { leftChannel } from '../test/support/signals.js';
 import { cpuTicks, stealPercentSince } from './support/cpu-steal.js';
 import { round } from './support/stats.js';
+import { stopAll } from './support/stop-children.js';
 import { delayAt, markedTone } from './support/tone-check.js';
 
 const SECONDS = Number(process.env.BENCH_GROWTH_SECONDS ?? 600);
@@ -60,21 +62,6 @@ function slope(xs: readonly number[], ys: readonly number[]): number {
     sxx += ((xs[i] as number) - mx) ** 2;
   }
   return sxy / sxx;
-}
-
-function leftChannel(stereo: Float32Array): Float32Array {
-  const out = new Float32Array(stereo.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = stereo[2 * i] as number;
-  return out;
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => (clearTimeout(force), resolve()));
-    child.kill('SIGINT');
-  });
 }
 
 export async function runDelayOverTime(): Promise<Record<string, unknown>> {
@@ -124,7 +111,7 @@ export async function runDelayOverTime(): Promise<Record<string, unknown>> {
     });
     await sleep(playMs + 1000);
     const stealPct = stealPercentSince(before);
-    await Promise.all(children.map(stop));
+    await stopAll(children);
     await recording.stop();
 
     // The growth on the clock: how much longer the two markers were apart in al_out's recording, by its stamps,
@@ -171,7 +158,7 @@ export async function runDelayOverTime(): Promise<Record<string, unknown>> {
       },
     };
   } finally {
-    await Promise.all(children.map(stop));
+    await stopAll(children);
     await stopPulse();
     rmSync(dir, { recursive: true, force: true });
   }

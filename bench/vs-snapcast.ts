@@ -39,6 +39,7 @@ import { startPulse, stopPulse } from '../test/support/pulse.js';
 import { leftChannel } from '../test/support/signals.js';
 import { cpuTicks, stealPercentSince } from './support/cpu-steal.js';
 import { sinkClockPpm } from './support/sink-clock.js';
+import { stopAll } from './support/stop-children.js';
 import { round } from './support/stats.js';
 import { badWindows, delayAt, markedTone, type ToneLayout } from './support/tone-check.js';
 
@@ -98,20 +99,6 @@ function watch(child: ChildProcess, name: string, log: string[]): ChildProcess {
   child.stderr?.on('data', keep);
   child.on('error', (err) => log.push(`${name}: ${err.message}`));
   return child;
-}
-
-function stopAll(children: ChildProcess[]): Promise<void> {
-  return Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          const force = setTimeout(() => child.kill('SIGKILL'), 2000);
-          child.once('exit', () => (clearTimeout(force), resolve()));
-          child.kill('SIGINT');
-        }),
-    ),
-  ).then(() => undefined);
 }
 
 async function waitForLine(log: string[], pattern: RegExp, timeoutMs: number): Promise<void> {
