@@ -2,7 +2,7 @@
 import type { AudioDecoder, AudioEncoder } from '../../ports/audio-codec.js';
 import type { ClockedSink } from '../../ports/audio-sink.js';
 import type { AudioSource } from '../../ports/audio-source.js';
-import type { DeviceCatalog } from '../../ports/device-catalog.js';
+import type { AudioDevice, DeviceCatalog } from '../../ports/device-catalog.js';
 import { AudifyCaptureSource } from './audify-capture-source.js';
 import { AudifyDeviceCatalog, resolveDevice } from './audify-device-catalog.js';
 import { loadAudify } from './audify-module.js';
@@ -10,6 +10,8 @@ import { AudifyOpusEncoder } from './audify-opus-encoder.js';
 import { isOpusDecoderAvailable, OpusscriptDecoder } from './opusscript-decoder.js';
 import { AudifyPlaybackSink, type OutputProfile } from './audify-playback-sink.js';
 import { FallbackPlaybackSink } from './fallback-playback-sink.js';
+import { isPacatAvailable, PacatPlaybackSink } from './pacat-playback-sink.js';
+import { pulseSinkName } from './pulse-sink-names.js';
 import { RetryingCaptureSource } from './retrying-capture-source.js';
 import { systemClock } from '../system-clock.js';
 
@@ -47,6 +49,16 @@ export async function loadAudioBackend(options: { required: boolean }): Promise<
   const catalog = new AudifyDeviceCatalog();
   const pick = async (query: string | undefined, kind: 'capture' | 'output') =>
     query === undefined ? undefined : resolveDevice(await catalog.list(), query, kind);
+  const viaPacat = playsThroughPacat();
+  /** A sink on `device` (undefined: the default output): through pacat where it can, else audify. */
+  const outputSink = async (device: AudioDevice | undefined, profile: OutputProfile | undefined): Promise<ClockedSink> => {
+    if (viaPacat) {
+      if (device === undefined) return new PacatPlaybackSink({ profile });
+      const sinkName = await pulseSinkName(device.name);
+      if (sinkName !== undefined) return new PacatPlaybackSink({ sinkName, description: device.name, profile });
+    }
+    return new AudifyPlaybackSink({ device, profile });
+  };
   return {
     catalog,
     captureSource: async (query, onNotice) => {
@@ -58,11 +70,11 @@ export async function loadAudioBackend(options: { required: boolean }): Promise<
     },
     playbackSink: async (query, onFallback, profile) => {
       const device = await pick(query, 'output');
-      const chosen = new AudifyPlaybackSink({ device, profile });
+      const chosen = await outputSink(device, profile);
       if (device === undefined || onFallback === undefined) return chosen;
       return new FallbackPlaybackSink({
         chosen,
-        openDefault: () => new AudifyPlaybackSink({ profile }),
+        openDefault: () => (viaPacat ? new PacatPlaybackSink({ profile }) : new AudifyPlaybackSink({ profile })),
         onFallback,
         isPresent: () => catalog.isPresent(device),
         clock: systemClock,
@@ -70,6 +82,16 @@ export async function loadAudioBackend(options: { required: boolean }): Promise<
     },
     opusEncoderFactory: () => new AudifyOpusEncoder(),
   };
+}
+
+/**
+ * Whether playback goes through pacat (PacatPlaybackSink): on Linux when pacat runs, unless
+ * AURALYNC_PLAYBACK=audify asks for audify's output path. pacat's path holds 20 ms less than audify's
+ * (see pacat-playback-sink.ts).
+ */
+export function playsThroughPacat(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): boolean {
+  if (platform !== 'linux' || env.AURALYNC_PLAYBACK === 'audify') return false;
+  return isPacatAvailable();
 }
 
 /**
