@@ -197,6 +197,35 @@ describe('pacat playback on a real PulseAudio (integration)', function () {
     assert.ok(quietest > 0.5 * (0.5 / Math.SQRT2), `a 2.5 ms window at rms ${quietest.toFixed(3)}: a held-back chunk became a gap`);
   });
 
+  it("plays when a user's own PULSE_LATENCY_MSEC makes PulseAudio wait for more than the sink keeps queued", async function () {
+    // PulseAudio starts a stream only once its buffer holds prebuf (~3/4 of the 100 ms asked here); a sink
+    // that never wrote past its 30 ms would wait for ever, in silence.
+    const saved = process.env.PULSE_LATENCY_MSEC;
+    process.env.PULSE_LATENCY_MSEC = '100';
+    const recording = recordOut();
+    let played = 0;
+    try {
+      await sleep(300);
+      const sink = new PacatPlaybackSink({ sinkName: 'al_out' });
+      toStop.push(sink);
+      await sink.start((frames) => {
+        const out = sine(frames, 440, 0.5, played);
+        played += frames;
+        return out;
+      }, () => {});
+      await sleep(1500);
+      await sink.stop();
+    } finally {
+      if (saved === undefined) delete process.env.PULSE_LATENCY_MSEC;
+      else process.env.PULSE_LATENCY_MSEC = saved;
+    }
+    await sleep(100);
+    const stereo = await recording.stop();
+    assert.ok(played >= 1.2 * SAMPLE_RATE, `only ${played} frames rendered in 1.5 s`);
+    const level = Math.SQRT2 * rms(loudestStretch(leftChannel(stereo), 0.5));
+    assert.ok(Math.abs(dB(level / 0.5)) < 1, `440 Hz arrived at ${dB(level).toFixed(2)} dBFS, expected -6.02`);
+  });
+
   it('counts PulseAudio running the stream dry when this process stalls longer than its queue', async () => {
     const sink = new PacatPlaybackSink({ sinkName: 'al_out', aheadMs: 10 });
     toStop.push(sink);

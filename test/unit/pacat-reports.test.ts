@@ -9,12 +9,13 @@ describe('pacat reports', () => {
     assert.deepEqual(parsePacatLine('\u001b[KTime: 12.500 sec; Latency: -120 usec.'), { kind: 'position', playedUs: 12_500_000, latencyUs: -120 });
   });
 
-  it('tells the stream being created, underruns and failures apart; ignores the rest', () => {
+  it('tells the stream being created, starting, underruns and failures apart; ignores the rest', () => {
     assert.deepEqual(parsePacatLine('Stream successfully created.'), { kind: 'connected' });
+    assert.deepEqual(parsePacatLine('Stream started.\u001b[K'), { kind: 'started' });
     assert.deepEqual(parsePacatLine('Stream underrun.\u001b[K'), { kind: 'underrun' });
     assert.deepEqual(parsePacatLine('Stream error: No such entity'), { kind: 'failure', message: 'Stream error: No such entity' });
     assert.deepEqual(parsePacatLine('Connection failure: Connection refused'), { kind: 'failure', message: 'Connection failure: Connection refused' });
-    for (const other of ['', 'Connection established.\u001b[K', 'Stream started.', 'Buffer metrics: maxlength=4194304, tlength=2880', 'Time: soon sec; Latency: x usec.']) {
+    for (const other of ['', 'Connection established.\u001b[K', 'Stream drained.', 'Buffer metrics: maxlength=4194304, tlength=2880', 'Time: soon sec; Latency: x usec.']) {
       assert.equal(parsePacatLine(other), undefined, other);
     }
   });

@@ -4,13 +4,13 @@
  *
  * Why not audify here: RtApiPulse writes with pa_simple from its own thread and audify takes audio only by
  * write() from the main thread, so the audify path keeps 15-30 ms queued in JS on top of PulseAudio's 20 ms
- * buffer (~35-50 ms from render() to the speaker). pacat asks PulseAudio for a small buffer of its own
+ * buffer (~35-50 ms from render() to the speaker). pacat asks PulseAudio for a buffer of its own
  * (`--latency-msec`), reads its stdin only as the stream wants data, and reports the stream's playback
  * position on the sink's clock (`-v`: "Time: … sec; Latency: … usec." every 50 ms) and PulseAudio's
  * underruns ("Stream underrun."). So this sink keeps `aheadMs` in all between render() and the speaker —
  * the pipe, pacat and PulseAudio together — and knows that figure exactly rather than by model: it writes
  * `chunkFrames` at a time whenever (frames written − frames played) falls below it, checked every
- * `tickMs` on the system clock and placed on the sink's clock by the last reported position. render()
+ * 2 ms on the system clock and placed on the sink's clock by the last reported position. render()
  * is thereby asked for audio at the sink's own rate, as a sound card's callback would.
  *
  * Holdover as in AudifyPlaybackSink: while audio is still queued, a chunk `ready` says has no received
@@ -32,12 +32,14 @@ export interface PacatPathSizes {
 }
 
 /**
- * The sizes a profile stands for. PulseAudio's own buffer stays small (10 ms: it only has to cover pacat,
- * a small C process that does nothing else); what covers this process's event-loop stalls is the rest of
- * `aheadMs`, waiting in the pipe.
+ * The sizes a profile stands for. `aheadMs` is everything between render() and the speaker: what covers
+ * this process's event-loop stalls (30 ms, as on audify's path, where 20 starved on 15 ms stalls; lean 20).
+ * PulseAudio's own share of it (pacat --latency-msec) covers pacat's stalls: at 10 ms PulseAudio ran the
+ * stream dry 6 times in 3 minutes on the 2-core VM (bench/delay-over-time, --latency 60), at 20 once. It
+ * costs no delay: the sum stays `aheadMs`, only less of it waits in the pipe.
  */
 export function pacatPathSizes(profile: OutputProfile): PacatPathSizes {
-  return profile === 'lean' ? { chunkFrames: 240, aheadMs: 20, pulseMs: 10 } : { chunkFrames: 240, aheadMs: 30, pulseMs: 10 };
+  return profile === 'lean' ? { chunkFrames: 240, aheadMs: 20, pulseMs: 20 } : { chunkFrames: 240, aheadMs: 30, pulseMs: 20 };
 }
 
 /** Options of PacatPlaybackSink. */
@@ -64,6 +66,7 @@ export interface PacatPlaybackOptions {
 export type PacatReport =
   | { readonly kind: 'position'; readonly playedUs: number; readonly latencyUs: number }
   | { readonly kind: 'connected' }
+  | { readonly kind: 'started' }
   | { readonly kind: 'underrun' }
   | { readonly kind: 'failure'; readonly message: string };
 
@@ -78,6 +81,7 @@ export function parsePacatLine(raw: string): PacatReport | undefined {
     return Number.isFinite(playedUs) && Number.isFinite(latencyUs) ? { kind: 'position', playedUs, latencyUs } : undefined;
   }
   if (line === 'Stream successfully created.') return { kind: 'connected' };
+  if (line === 'Stream started.') return { kind: 'started' };
   if (line === 'Stream underrun.') return { kind: 'underrun' };
   if (/^(Stream error|Connection failure|Failed to|pa_[a-z_]+\(\) failed|Invalid|Unknown|Error)/i.test(line)) return { kind: 'failure', message: line };
   return undefined;
@@ -109,6 +113,10 @@ export class PacatPlaybackSink implements ClockedSink {
   private reportedAt: number | undefined;
   private pulseUnderruns = 0;
   private pipeFull = false;
+  /** Whether PulseAudio is playing the stream: not until its buffer has filled to prebuf, nor after an underrun until it has again. */
+  private playing = false;
+  /** Audio written past aheadMs while the stream waits for prebuf [frames]: a chunk more every tick. */
+  private priming = 0;
   private lastFailure: string | undefined;
   private stderrTail = '';
 
@@ -199,7 +207,7 @@ export class PacatPlaybackSink implements ClockedSink {
     }
     child.once('exit', () => this.fail(new AuraError('ERR_DEVICE_UNAVAILABLE', `playback on '${this.description}' failed: ${this.lastFailure ?? 'pacat exited'}`)));
     this.fill();
-    this.cancelTick = this.clock.setInterval(() => this.fill(), 2);
+    this.cancelTick = this.clock.setInterval(() => this.fill(true), 2);
   }
 
   /** Audio between render() and the speaker [ms]: frames written less frames the sink has played. */
@@ -238,34 +246,52 @@ export class PacatPlaybackSink implements ClockedSink {
       const report = parsePacatLine(line);
       if (report === undefined) continue;
       if (report.kind === 'connected') connected = true;
-      else if (report.kind === 'underrun') {
-        if (this.state === 'running' && this.reportedAt !== undefined) this.pulseUnderruns++;
+      else if (report.kind === 'started') {
+        // Playing from where it stood (0 at first) as of now, until pacat's next report says exactly.
+        this.markPosition(this.written - this.queuedFrames());
+        this.playing = true;
+        this.priming = 0;
+      } else if (report.kind === 'underrun') {
+        if (this.state === 'running' && this.playing) this.pulseUnderruns++;
+        // Everything written has played; the position stands still until the stream starts again.
+        this.markPosition(this.written);
+        this.playing = false;
       } else if (report.kind === 'failure') this.lastFailure = report.message;
-      else if (report.playedUs > 0) {
-        this.reportedFrames = Math.round((report.playedUs * SAMPLE_RATE) / 1e6);
-        this.reportedAt = this.clock.now();
-      }
+      else if (report.playedUs > 0) this.markPosition(Math.round((report.playedUs * SAMPLE_RATE) / 1e6));
     }
     return connected;
   }
 
+  /** The stream's playback position is `frames` now. */
+  private markPosition(frames: number): void {
+    this.reportedFrames = frames;
+    this.reportedAt = this.clock.now();
+  }
+
   /**
    * Frames written and not yet played: the position pacat last reported, moved on by the system clock
-   * since (reports come every 50 ms, so the two clocks' difference adds ~0.01 frames), never past what
-   * was written (after an underrun PulseAudio waits for its buffer to fill again).
+   * since while the stream plays (reports come every 50 ms, so the two clocks' difference adds ~0.01
+   * frames), never past what was written.
    */
   private queuedFrames(): number {
     if (this.reportedAt === undefined) return this.written;
-    const played = this.reportedFrames + ((this.clock.now() - this.reportedAt) * SAMPLE_RATE) / 1000;
+    const sinceMs = this.playing ? this.clock.now() - this.reportedAt : 0;
+    const played = this.reportedFrames + (sinceMs * SAMPLE_RATE) / 1000;
     return Math.max(0, this.written - Math.min(this.written, Math.round(played)));
   }
 
-  /** Writes chunks until aheadMs is queued, holding back (while any is queued) one `ready` says is late. */
-  private fill(): void {
+  /**
+   * Writes chunks until aheadMs is queued, holding back (while any is queued) one `ready` says is late.
+   * While PulseAudio waits for its buffer to reach prebuf (which --latency-msec, or a user's own
+   * PULSE_LATENCY_MSEC, may put above aheadMs), a chunk more is allowed each tick until it plays;
+   * the surplus then plays out before the next write.
+   */
+  private fill(fromTick = false): void {
     const child = this.child;
     if (this.state !== 'running' || !child || this.pipeFull) return;
     const chunk = this.sizes.chunkFrames;
-    const aheadFrames = (this.sizes.aheadMs * SAMPLE_RATE) / 1000;
+    if (fromTick && !this.playing && this.queuedFrames() > 0) this.priming += chunk;
+    const aheadFrames = (this.sizes.aheadMs * SAMPLE_RATE) / 1000 + this.priming;
     try {
       for (let queued = this.queuedFrames(); queued + chunk <= aheadFrames || queued === 0; queued += chunk) {
         if (queued > 0 && this.ready !== undefined && !this.ready(chunk)) return;
