@@ -5,7 +5,8 @@
  * recorded here. Prints JSON: the delay's growth on the clock between the signal's two markers [ms/min],
  * beside the trend of the listener's own figures over the same time (its latency estimate, which follows a
  * frame from the host's stamp to the output, and its jitter buffer: least-squares slopes [ms/min]), its
- * drift estimate, its underruns, and the CPU the hypervisor took meanwhile (steal). If the growth shows in
+ * drift estimate, its underruns (the jitter buffer's, and its output's own where it counts them), and the
+ * CPU the hypervisor took meanwhile (steal). If the growth shows in
  * the listener's figures, it is ours; if not, it comes after our stream's PulseAudio buffer.
  * BENCH_GROWTH_SECONDS (600), BENCH_GROWTH_LATENCY (60: the listener's --latency), BENCH_GROWTH_CODEC (pcm).
  * Needs pulseaudio and audify.
@@ -45,6 +46,7 @@ interface Sample {
   readonly latencyMs?: number;
   readonly bufferedMs?: number;
   readonly underruns?: number;
+  readonly outputUnderruns?: number;
   readonly driftPpm?: number;
 }
 
@@ -154,6 +156,7 @@ export async function runDelayOverTime(): Promise<Record<string, unknown>> {
         latencyEstimateFirstLastMs: [round(playing[0]?.latencyMs as number, 1), round(playing[playing.length - 1]?.latencyMs as number, 1)],
         driftPpmAtEnd: last?.driftPpm === undefined ? null : round(last.driftPpm, 0),
         underruns: last?.underruns ?? null,
+        outputUnderruns: last?.outputUnderruns ?? null,
         samples: playing.length,
       },
     };

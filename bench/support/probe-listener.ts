@@ -96,6 +96,8 @@ const timer = setInterval(() => {
     arrivalGapMs: Math.round(gaps.take()),
     latenessMs: Math.round(gaps.takeLateness()),
     loopDelayMs: Math.round(loopDelay.max / 1e6),
+    // The output's own count where it keeps one (pacat: PulseAudio ran the stream dry; audify: its queue did).
+    outputUnderruns: (sink as { underruns?: number }).underruns,
   };
   loopDelay.reset();
   process.stdout.write(`${JSON.stringify(sample)}\n`);

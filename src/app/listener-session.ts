@@ -86,6 +86,7 @@ export interface ListenerStats {
   readonly targetMs: number;
   /** Estimated end-to-end latency, capture to speaker [ms]; undefined until known. */
   readonly latencyMs: number | undefined;
+  /** Gaps played: the jitter buffer ran dry, or the output did (by the output's own count, where it keeps one). */
   readonly underruns: number;
   /** Packets the host dropped for us (sequence gaps). */
   readonly missingPackets: number;
@@ -209,7 +210,7 @@ export class ListenerSession {
       bufferedMs: stream ? 0 : jitter.bufferedMs,
       targetMs: stream ? 0 : jitter.targetMs,
       latencyMs: this.latencyEstimateMs(),
-      underruns: jitter.underruns,
+      underruns: this.underruns(),
       missingPackets: stream ? this.streamMissing : jitter.missingPackets,
       bytesReceived: this.bytesReceived,
       framesReceived: this.framesReceived,
@@ -228,6 +229,12 @@ export class ListenerSession {
     const state = this.jitter.stats.state;
     if (this.state === 'buffering' || this.state === 'playing') this.state = state === 'playing' ? 'playing' : 'buffering';
     return this.limiter.process(samples);
+  }
+
+  /** The jitter buffer's underruns plus the output's own. */
+  private underruns(): number {
+    const { sink } = this.options;
+    return this.jitter.stats.underruns + (sink.kind === 'clocked' ? sink.underruns ?? 0 : 0);
   }
 
   private latencyEstimateMs(): number | undefined {
@@ -507,7 +514,7 @@ export class ListenerSession {
       latencyMs: this.latencyEstimateMs(),
       bufferedMs: jitter.bufferedMs,
       targetMs: jitter.targetMs,
-      underruns: jitter.underruns,
+      underruns: this.underruns(),
       missingPackets: this.stats().missingPackets,
       driftPpm: this.playout.controller.driftPpm,
     };

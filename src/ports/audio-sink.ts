@@ -16,6 +16,8 @@ export interface ClockedSink {
   start(render: (frames: number) => Float32Array, onError: (err: AuraError) => void, ready?: (frames: number) => boolean): Promise<void>;
   /** Audio queued between render() and the speaker [ms]: the device's share of end-to-end delay. */
   outputLatencyMs(): number;
+  /** Times the output ran dry for want of audio (a gap heard), by its own count, where it keeps one. */
+  readonly underruns?: number;
   /**
    * New audio has arrived for render(): a sink that queues audio ahead of its device and held back for
    * want of it (`ready` said no) tops its queue up now, not only when the device next asks.

@@ -60,4 +60,34 @@ describe('playback on a clocked sink', function () {
     assert.equal(hostView?.name, 'clocked listener');
     await waitFor(() => host.stats().listeners[0]?.latencyMs !== undefined, 3000, 'the listener to report its health to the host');
   });
+
+  it("counts the output's own underruns (a gap PulseAudio played) in its stats and in the health the host sees", async () => {
+    const input = join(dir, 'tone.wav');
+    writeTestWav(input, { seconds: 10, kind: 'tones' });
+    const host = await startLoopbackHost(input, 'pcm', { hostName: 'gappy' });
+    running.push(host);
+    /** A sink whose device says it ran dry `underruns` times. */
+    class DryingSink extends NullSink {
+      underruns = 0;
+    }
+    const sink = new DryingSink(systemClock);
+    const listener = new ListenerSession({
+      host: '127.0.0.1',
+      port: host.port,
+      connector: new TcpConnector(),
+      sink,
+      clock: systemClock,
+      protocol: 'v2',
+      boost: 1,
+      latencyMs: 80,
+      name: 'gappy listener',
+    });
+    await listener.start();
+    running.push(listener);
+    await waitFor(() => listener.stats().state === 'playing', 5000, 'playback to start');
+    const before = listener.stats().underruns;
+    sink.underruns = 5;
+    assert.equal(listener.stats().underruns - before, 5, "the output's underruns are not in the listener's count");
+    await waitFor(() => (host.stats().listeners[0]?.underruns ?? 0) >= 5, 3000, "the host to see the output's underruns");
+  });
 });

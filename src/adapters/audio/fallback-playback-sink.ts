@@ -34,6 +34,7 @@ export class FallbackPlaybackSink implements ClockedSink {
   readonly kind = 'clocked';
   private current: ClockedSink;
   private fellBack = false;
+  private earlierUnderruns = 0;
   private stopped = false;
   private cancelWatch: (() => void) | undefined;
   private ready: ((frames: number) => boolean) | undefined;
@@ -55,6 +56,12 @@ export class FallbackPlaybackSink implements ClockedSink {
 
   outputLatencyMs(): number {
     return this.current.outputLatencyMs();
+  }
+
+  /** The outputs' own underruns: the chosen device's until it went, then the default's added. */
+  get underruns(): number | undefined {
+    const current = this.current.underruns;
+    return current === undefined && this.earlierUnderruns === 0 ? undefined : this.earlierUnderruns + (current ?? 0);
   }
 
   refill(): void {
@@ -101,6 +108,7 @@ export class FallbackPlaybackSink implements ClockedSink {
       await fallback.stop();
       return;
     }
+    this.earlierUnderruns += this.current.underruns ?? 0;
     this.current = fallback;
     this.options.onFallback(`output '${gone}' is gone (${describeError(err)}); playing on the default output '${fallback.description}'`);
   }
