@@ -105,7 +105,7 @@ Usage:
       --output FILE writes a 16-bit WAV; --output - writes raw s16le to stdout.
       --latency fixes the jitter buffer target; by default (auto) it follows the network's jitter between
       ${MIN_ADAPTIVE_LATENCY_MS} ms and --max-latency (default ${DEFAULT_MAX_LATENCY_MS} ms). A fixed --latency of ${LEAN_OUTPUT_MAX_LATENCY_MS} or less also
-      trims the output's own queue on Linux (~15 ms less delay, less slack for a busy computer). --v1 plays an original AuraLync v1 server.
+      trims the output's own queue on Linux (~10 ms less delay, less slack for a busy computer). --v1 plays an original AuraLync v1 server.
       --code CODE answers a host that requires an access code (or set AURALYNC_CODE, kept out of the process list).
       An Opus stream comes over two connections at once, so one stalled by a lost packet (Wi-Fi) is
       bridged by the other; --no-twin keeps to one (half the traffic, ~135 kb/s).

@@ -38,3 +38,11 @@ export function framesToMs(frames: number, sampleRate = SAMPLE_RATE): number {
 export function msToFrames(ms: number, sampleRate = SAMPLE_RATE): number {
   return Math.round((ms * sampleRate) / 1000);
 }
+
+/** `samples` as exactly `length` values: cut, or zero-padded at the end (a device takes whole buffers only). */
+export function toLength(samples: Float32Array, length: number): Float32Array {
+  if (samples.length === length) return samples;
+  const out = new Float32Array(length);
+  out.set(samples.length > length ? samples.subarray(0, length) : samples);
+  return out;
+}

@@ -19,7 +19,7 @@ import { AudifyOpusEncoder } from '../../src/adapters/audio/audify-opus-encoder.
 import { OpusscriptDecoder } from '../../src/adapters/audio/opusscript-decoder.js';
 import { AudifyPlaybackSink } from '../../src/adapters/audio/audify-playback-sink.js';
 import { startPulse, stopPulse, type PulseEnv } from '../support/pulse.js';
-import { delayFrames } from '../support/signals.js';
+import { delayFrames, leftChannel as left, loudestStretch, rms, stereoSine as sine } from '../support/signals.js';
 
 /** PULSE_LATENCY_MSEC as this process was started with, before any audio stream. */
 const PULSE_LATENCY_AT_START = process.env.PULSE_LATENCY_MSEC;
@@ -42,12 +42,6 @@ function toneAmplitude(mono: Float32Array, hz: number): number {
   return (2 * Math.sqrt(Math.max(power, 0))) / mono.length;
 }
 
-function rms(mono: Float32Array): number {
-  let sum = 0;
-  for (const x of mono) sum += x * x;
-  return Math.sqrt(sum / Math.max(mono.length, 1));
-}
-
 /** The value of environment variable `name` a program started now sees ('<unset>' if none). */
 function envSeenByChild(name: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -59,48 +53,12 @@ function envSeenByChild(name: string): Promise<string> {
   });
 }
 
-/** Left channel of interleaved stereo. */
-function left(stereo: Float32Array): Float32Array {
-  const out = new Float32Array(stereo.length / CHANNELS);
-  for (let i = 0; i < out.length; i++) out[i] = stereo[i * CHANNELS] as number;
-  return out;
-}
-
 function concat(parts: readonly Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
     out.set(p, at);
     at += p.length;
-  }
-  return out;
-}
-
-/**
- * The loudest `seconds` stretch: where the tone is, whatever the start-up delays were, and clear of a
- * dropout should a starved (non-realtime) test daemon have caused one.
- */
-function loudestStretch(mono: Float32Array, seconds: number): Float32Array {
-  const length = Math.round(seconds * SAMPLE_RATE);
-  const step = SAMPLE_RATE / 100;
-  let best = 0;
-  let bestAt = 0;
-  for (let at = 0; at + length <= mono.length; at += step) {
-    const level = rms(mono.subarray(at, at + length));
-    if (level > best) {
-      best = level;
-      bestAt = at;
-    }
-  }
-  return mono.subarray(bestAt, bestAt + length);
-}
-
-function sine(frames: number, hz: number, amplitude: number, startFrame = 0): Float32Array {
-  const out = new Float32Array(frames * CHANNELS);
-  for (let i = 0; i < frames; i++) {
-    const v = amplitude * Math.sin((2 * Math.PI * hz * (startFrame + i)) / SAMPLE_RATE);
-    out[i * CHANNELS] = v;
-    out[i * CHANNELS + 1] = v;
   }
   return out;
 }

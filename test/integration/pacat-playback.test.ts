@@ -11,42 +11,10 @@ import { playsThroughPacat } from '../../src/adapters/audio/audio-backend.js';
 import { PacatPlaybackSink, isPacatAvailable, pacatPathSizes } from '../../src/adapters/audio/pacat-playback-sink.js';
 import { pulseSinkName } from '../../src/adapters/audio/pulse-sink-names.js';
 import { startPulse, stopPulse, type PulseEnv } from '../support/pulse.js';
-import { leftChannel } from '../support/signals.js';
+import { leftChannel, loudestStretch, rms, stereoSine as sine } from '../support/signals.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const dB = (ratio: number): number => 20 * Math.log10(ratio);
-
-function sine(frames: number, hz: number, amplitude: number, startFrame: number): Float32Array {
-  const out = new Float32Array(frames * CHANNELS);
-  for (let i = 0; i < frames; i++) {
-    const v = amplitude * Math.sin((2 * Math.PI * hz * (startFrame + i)) / SAMPLE_RATE);
-    out[i * CHANNELS] = v;
-    out[i * CHANNELS + 1] = v;
-  }
-  return out;
-}
-
-function rms(mono: Float32Array): number {
-  let sum = 0;
-  for (const x of mono) sum += x * x;
-  return Math.sqrt(sum / Math.max(mono.length, 1));
-}
-
-/** The loudest `seconds` stretch of a recording: where the tone is, whatever the start-up delays were. */
-function loudestStretch(mono: Float32Array, seconds: number): Float32Array {
-  const length = Math.round(seconds * SAMPLE_RATE);
-  const step = SAMPLE_RATE / 100;
-  let best = -1;
-  let bestAt = 0;
-  for (let at = 0; at + length <= mono.length; at += step) {
-    const level = rms(mono.subarray(at, at + length));
-    if (level > best) {
-      best = level;
-      bestAt = at;
-    }
-  }
-  return mono.subarray(bestAt, bestAt + length);
-}
 
 /** The quietest 2.5 ms window's rms: a gap as short as one 5 ms chunk shows as a fraction of the tone's level. */
 function quietestWindow(mono: Float32Array): number {

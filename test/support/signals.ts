@@ -43,6 +43,35 @@ export function leftChannel(samples: Float32Array): Float32Array {
   return Float32Array.from({ length: samples.length / 2 }, (_, i) => samples[2 * i] as number);
 }
 
+/** Interleaved stereo sine, both channels alike, starting at phase frame `startFrame` (48 kHz). */
+export function stereoSine(frames: number, hz: number, amplitude: number, startFrame = 0): Float32Array {
+  const out = new Float32Array(frames * 2);
+  for (let i = 0; i < frames; i++) {
+    const v = amplitude * Math.sin((2 * Math.PI * hz * (startFrame + i)) / 48_000);
+    out[i * 2] = v;
+    out[i * 2 + 1] = v;
+  }
+  return out;
+}
+
+/**
+ * The loudest `seconds` stretch of a mono recording (48 kHz), searched in 10 ms steps: where a tone is,
+ * whatever the start-up delays were, and clear of a dropout should a starved test daemon have caused one.
+ */
+export function loudestStretch(mono: Float32Array, seconds: number): Float32Array {
+  const length = Math.round(seconds * 48_000);
+  let best = -1;
+  let bestAt = 0;
+  for (let at = 0; at + length <= mono.length; at += 480) {
+    const level = rms(mono.subarray(at, at + length));
+    if (level > best) {
+      best = level;
+      bestAt = at;
+    }
+  }
+  return mono.subarray(bestAt, bestAt + length);
+}
+
 /** RMS of a mono signal. */
 export function rms(samples: ArrayLike<number>): number {
   let sum = 0;

@@ -21,7 +21,7 @@
  * - an exception thrown in a callback it calls would end the process: every callback catches;
  * - its threads never release the process: stop() stops and closes the stream explicitly (safe twice).
  */
-import { CHANNELS, SAMPLE_RATE, framesToMs } from '../../core/audio-format.js';
+import { CHANNELS, SAMPLE_RATE, framesToMs, toLength } from '../../core/audio-format.js';
 import { AuraError, describeError } from '../../core/errors.js';
 import type { ClockedSink } from '../../ports/audio-sink.js';
 import type { AudioDevice } from '../../ports/device-catalog.js';
@@ -295,7 +295,7 @@ export class AudifyPlaybackSink implements ClockedSink {
   private writeOne(rt: RtAudioInstance): void {
     const wanted = this.frameSize * CHANNELS;
     const rendered = this.render?.(this.frameSize) ?? new Float32Array(wanted);
-    const samples = rendered.length === wanted ? rendered : fit(rendered, wanted);
+    const samples = toLength(rendered, wanted);
     rt.write(Buffer.from(samples.buffer, samples.byteOffset, wanted * 4));
     this.written++;
   }
@@ -358,13 +358,6 @@ export class AudifyPlaybackSink implements ClockedSink {
     }
     closeRtStream(rt);
   }
-}
-
-/** `samples` cut or zero-padded to `length` values. */
-function fit(samples: Float32Array, length: number): Float32Array {
-  const out = new Float32Array(length);
-  out.set(samples.length > length ? samples.subarray(0, length) : samples);
-  return out;
 }
 
 function safe<T>(read: () => T, fallback: T): T {

@@ -17,7 +17,7 @@
  * audio yet is waited for (refill() or the next tick writes it) instead of being filled with a fade.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { CHANNELS, SAMPLE_RATE, framesToMs } from '../../core/audio-format.js';
+import { CHANNELS, SAMPLE_RATE, framesToMs, toLength } from '../../core/audio-format.js';
 import { AuraError } from '../../core/errors.js';
 import type { ClockedSink } from '../../ports/audio-sink.js';
 import type { Clock } from '../../ports/clock.js';
@@ -297,7 +297,7 @@ export class PacatPlaybackSink implements ClockedSink {
         if (queued > 0 && this.ready !== undefined && !this.ready(chunk)) return;
         const wanted = chunk * CHANNELS;
         const rendered = this.render?.(chunk) ?? new Float32Array(wanted);
-        const samples = rendered.length === wanted ? rendered : fit(rendered, wanted);
+        const samples = toLength(rendered, wanted);
         this.written += chunk;
         if (!child.stdin.write(Buffer.from(samples.buffer, samples.byteOffset, wanted * 4))) {
           this.pipeFull = true;
@@ -329,11 +329,4 @@ export class PacatPlaybackSink implements ClockedSink {
     child.stdin.destroy();
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   }
-}
-
-/** `samples` cut or zero-padded to `length` values. */
-function fit(samples: Float32Array, length: number): Float32Array {
-  const out = new Float32Array(length);
-  out.set(samples.length > length ? samples.subarray(0, length) : samples);
-  return out;
 }
