@@ -49,10 +49,12 @@ export async function loadAudioBackend(options: { required: boolean }): Promise<
   const catalog = new AudifyDeviceCatalog();
   const pick = async (query: string | undefined, kind: 'capture' | 'output') =>
     query === undefined ? undefined : resolveDevice(await catalog.list(), query, kind);
-  const viaPacat = playsThroughPacat();
+  let pacatHere: boolean | undefined;
+  /** Asked once, when playback is first wanted (a host never needs to). */
+  const viaPacat = (): boolean => (pacatHere ??= playsThroughPacat());
   /** A sink on `device` (undefined: the default output): through pacat where it can, else audify. */
   const outputSink = async (device: AudioDevice | undefined, profile: OutputProfile | undefined): Promise<ClockedSink> => {
-    if (viaPacat) {
+    if (viaPacat()) {
       if (device === undefined) return new PacatPlaybackSink({ profile });
       const sinkName = await pulseSinkName(device.name);
       if (sinkName !== undefined) return new PacatPlaybackSink({ sinkName, description: device.name, profile });
@@ -74,7 +76,7 @@ export async function loadAudioBackend(options: { required: boolean }): Promise<
       if (device === undefined || onFallback === undefined) return chosen;
       return new FallbackPlaybackSink({
         chosen,
-        openDefault: () => (viaPacat ? new PacatPlaybackSink({ profile }) : new AudifyPlaybackSink({ profile })),
+        openDefault: () => (viaPacat() ? new PacatPlaybackSink({ profile }) : new AudifyPlaybackSink({ profile })),
         onFallback,
         isPresent: () => catalog.isPresent(device),
         clock: systemClock,
