@@ -52,10 +52,13 @@ export async function loadAudioBackend(options: { required: boolean }): Promise<
   let pacatHere: boolean | undefined;
   /** Asked once, when playback is first wanted (a host never needs to). */
   const viaPacat = (): boolean => (pacatHere ??= playsThroughPacat());
+  /** A sink on the default output: through pacat where it runs, else audify. */
+  const defaultSink = (profile: OutputProfile | undefined): ClockedSink =>
+    viaPacat() ? new PacatPlaybackSink({ profile }) : new AudifyPlaybackSink({ profile });
   /** A sink on `device` (undefined: the default output): through pacat where it can, else audify. */
   const outputSink = async (device: AudioDevice | undefined, profile: OutputProfile | undefined): Promise<ClockedSink> => {
+    if (device === undefined) return defaultSink(profile);
     if (viaPacat()) {
-      if (device === undefined) return new PacatPlaybackSink({ profile });
       const sinkName = await pulseSinkName(device.name);
       if (sinkName !== undefined) return new PacatPlaybackSink({ sinkName, description: device.name, profile });
     }
@@ -76,7 +79,7 @@ export async function loadAudioBackend(options: { required: boolean }): Promise<
       if (device === undefined || onFallback === undefined) return chosen;
       return new FallbackPlaybackSink({
         chosen,
-        openDefault: () => (viaPacat() ? new PacatPlaybackSink({ profile }) : new AudifyPlaybackSink({ profile })),
+        openDefault: () => defaultSink(profile),
         onFallback,
         isPresent: () => catalog.isPresent(device),
         clock: systemClock,
