@@ -51,7 +51,7 @@ async function measure(codec: CodecName, input: string): Promise<Record<string, 
     p50Ms: round(percentile(latencies, 50)),
     p99Ms: round(percentile(latencies, 99)),
     maxMs: round(Math.max(...latencies)),
-    note: 'from the capture time of a packet\'s first frame, so a packet\'s own length (5 ms PCM, 20 ms Opus) is included',
+    note: 'from the capture time of a packet\'s first frame, so a packet\'s own length (5 ms PCM, 10 ms Opus) is included',
   };
 }
 

@@ -7,7 +7,7 @@ import type { CodecName } from '../core/handshake.js';
 
 /** Starting jitter-buffer target of a listener [ms]: what the real-audio runs played cleanly at under load. */
 export const DEFAULT_LATENCY_MS = 60;
-/** Lowest adaptive target [ms]: one 20 ms Opus packet plus the device's 10 ms pulls. */
+/** Lowest adaptive target [ms]: one Opus packet (20 ms when this was set, 10 ms since 2026-12-02) plus the device's 10 ms pulls; not lowered with the packets (unmeasured). */
 export const MIN_ADAPTIVE_LATENCY_MS = 30;
 /** Default highest adaptive target [ms]: past ~125 ms lip-sync suffers anyway (ITU-R BT.1359), 300 rides out Wi-Fi stalls. */
 export const DEFAULT_MAX_LATENCY_MS = 300;

@@ -45,7 +45,7 @@ export interface PeerAccess {
 }
 
 /** The host session's answer when a peer is ready: admitted (with its stream's packet size and key salt), or refused. */
-export type AdmitAnswer = { ok: true; packetFrames: number; streamSalt?: Buffer } | { ok: false; code: string; reason: string };
+export type AdmitAnswer = { ok: true; packetFrames: number; codecDelayFrames?: number; streamSalt?: Buffer } | { ok: false; code: string; reason: string };
 
 /** What the host session learns from a peer. */
 export interface HostPeerCallbacks {
@@ -347,6 +347,7 @@ export class HostPeer {
         sampleRate: SAMPLE_RATE,
         channels: CHANNELS,
         packetFrames: answer.packetFrames,
+        ...(answer.codecDelayFrames === undefined ? {} : { codecDelayFrames: answer.codecDelayFrames }),
         hostName: this.hostName,
         ...this.encryptionFields(answer.streamSalt),
         ...(this.twinToken === undefined ? {} : { twinToken: this.twinToken.toString('base64') }),

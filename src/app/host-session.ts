@@ -223,7 +223,7 @@ export class HostSession {
     const packetMs = framesToMs(entry.stream.packetFrames, format.protocol === 'v1' ? 44_100 : 48_000);
     peer.setMaxQueueFrames(Math.max(2, Math.ceil(this.maxQueueMs / packetMs)));
     this.emit({ type: 'listener-joined', name: peer.name, address: peer.channel.remoteAddress, format });
-    return { ok: true, packetFrames: entry.stream.packetFrames, streamSalt: entry.salt };
+    return { ok: true, packetFrames: entry.stream.packetFrames, codecDelayFrames: entry.stream.delayFrames, streamSalt: entry.salt };
   }
 
   /**

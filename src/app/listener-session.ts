@@ -240,8 +240,8 @@ export class ListenerSession {
   private latencyEstimateMs(): number | undefined {
     const { sink } = this.options;
     if (sink.kind !== 'clocked' || this.state !== 'playing') return undefined;
-    // Opus sounds 6.5 ms later than the frames it was stamped with (its look-ahead), PCM as stamped.
-    const codecMs = framesToMs(this.decoder?.delayFrames ?? 0);
+    // Opus sounds its encoder's look-ahead later than the frames it was stamped with (the host says how much), PCM as stamped.
+    const codecMs = framesToMs(this.welcome?.codecDelayFrames ?? this.decoder?.delayFrames ?? 0);
     const afterPlayoutMs = sink.outputLatencyMs() + this.playout.pipelineMs + codecMs;
     const playout = this.jitter.playoutCaptureTimeMs();
     if (this.options.protocol === 'v1' || this.clockOffsetMs === undefined || playout === undefined) {

@@ -14,6 +14,8 @@ import type { AudioEncoder } from '../ports/audio-codec.js';
 export interface WireStream {
   /** Frames per packet of this stream (at its own rate). */
   readonly packetFrames: number;
+  /** The codec's look-ahead: how much later the decoded audio sounds than the stamps say [frames at 48 kHz]. */
+  readonly delayFrames: number;
   /** Encodes a capture block; returns the frames now complete (often none or one). */
   push(block: AudioBlock): Buffer[];
 }
@@ -34,6 +36,10 @@ export class V2WireStream implements WireStream {
     return this.encoder.packetFrames;
   }
 
+  get delayFrames(): number {
+    return this.encoder.delayFrames;
+  }
+
   push(block: AudioBlock): Buffer[] {
     return this.packetizer.push(block).map((packet) => {
       const encoded = this.encoder.encode(packet.samples);
@@ -48,6 +54,7 @@ export class V2WireStream implements WireStream {
 /** The original v1 stream: resampled 48 kHz → 44.1 kHz, 1024-frame length-prefixed float32 packets. */
 export class V1WireStream implements WireStream {
   readonly packetFrames = V1_PACKET_FRAMES;
+  readonly delayFrames = 0;
   private readonly resampler = new Resampler({ inputRate: SAMPLE_RATE, outputRate: V1_SAMPLE_RATE, channels: CHANNELS });
   private readonly packetizer = new Packetizer(V1_PACKET_FRAMES, V1_SAMPLE_RATE);
 

@@ -6,8 +6,11 @@ export const SAMPLE_RATE = 48_000;
 export const CHANNELS = 2;
 /** Frames in one capture block and one PCM packet: 5 ms at 48 kHz (the PCM pipeline target is ≤ 10 ms; a 10 ms block alone took 13.4 ms p50). */
 export const BLOCK_FRAMES = 240;
-/** Frames in one Opus packet: 20 ms at 48 kHz (10 ms frames glitched under load, ../shared/notes/audio-io.md). */
-export const OPUS_FRAMES = 960;
+/**
+ * Frames in one Opus packet: 10 ms at 48 kHz. 20 ms packets cost 10 ms more before the host can send and made
+ * the listener's buffer rise and fall by a whole 20 ms (docs/latency.md, "Opus in 10 ms packets").
+ */
+export const OPUS_FRAMES = 480;
 
 /** The original AuraLync v1 stream: 44.1 kHz stereo float32 LE, 1024 frames per length-prefixed packet. */
 export const V1_SAMPLE_RATE = 44_100;

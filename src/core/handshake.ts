@@ -59,6 +59,11 @@ export interface Welcome {
   readonly channels: number;
   /** Frames per audio packet. */
   readonly packetFrames: number;
+  /**
+   * How much later the decoded audio sounds than the packets' stamps [frames]: the host's encoder look-ahead.
+   * Absent from hosts built before 2026-12-02 (the listener then assumes its decoder's figure).
+   */
+  readonly codecDelayFrames?: number;
   /** Host's display name. */
   readonly hostName: string;
   /** Present when the audio is encrypted (the host requires an access code). */
@@ -122,7 +127,7 @@ export function parseAuth(value: Record<string, unknown>): Buffer {
 
 /** Validates a parsed Welcome body; throws ERR_PROTOCOL when the stream is not one this build can play. */
 export function parseWelcome(value: Record<string, unknown>): Welcome {
-  const { protocol, codec, sampleRate, channels, packetFrames } = value;
+  const { protocol, codec, sampleRate, channels, packetFrames, codecDelayFrames } = value;
   if (protocol !== PROTOCOL_VERSION) throw new AuraError('ERR_PROTOCOL', `host speaks protocol ${String(protocol)}`);
   if (!isCodec(codec)) throw new AuraError('ERR_PROTOCOL', `host chose an unknown codec ${String(codec)}`);
   if (sampleRate !== SAMPLE_RATE || channels !== CHANNELS) {
@@ -131,6 +136,9 @@ export function parseWelcome(value: Record<string, unknown>): Welcome {
   if (typeof packetFrames !== 'number' || !Number.isInteger(packetFrames) || packetFrames < 1 || packetFrames > 4096) {
     throw new AuraError('ERR_PROTOCOL', 'host sent a bad packet size');
   }
+  if (codecDelayFrames !== undefined && (typeof codecDelayFrames !== 'number' || !Number.isInteger(codecDelayFrames) || codecDelayFrames < 0 || codecDelayFrames > 4800)) {
+    throw new AuraError('ERR_PROTOCOL', 'host sent a bad codec delay');
+  }
   let encryption: WelcomeEncryption | undefined;
   if (value.encryption !== undefined) {
     const fields = (typeof value.encryption === 'object' && value.encryption !== null ? value.encryption : {}) as Record<string, unknown>;
@@ -138,7 +146,7 @@ export function parseWelcome(value: Record<string, unknown>): Welcome {
     encryption = { streamSalt: decodeBytesField(fields.streamSalt, NONCE_BYTES, 'stream salt'), hostProof: decodeBytesField(fields.hostProof, 32, 'host proof') };
   }
   const twinToken = value.twinToken === undefined ? undefined : decodeBytesField(value.twinToken, NONCE_BYTES, 'twin token');
-  return { protocol, codec, sampleRate, channels, packetFrames, hostName: cleanName(value.hostName, 'host'), encryption, twinToken, twin: value.twin === true };
+  return { protocol, codec, sampleRate, channels, packetFrames, codecDelayFrames, hostName: cleanName(value.hostName, 'host'), encryption, twinToken, twin: value.twin === true };
 }
 
 /** Validates a parsed Reject body (always yields something printable). */

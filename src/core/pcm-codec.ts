@@ -3,10 +3,12 @@ import { BLOCK_FRAMES, CHANNELS } from './audio-format.js';
 import { AuraError } from './errors.js';
 import type { AudioDecoder, AudioEncoder } from '../ports/audio-codec.js';
 
-/** Encodes each 10 ms block as raw float32 LE. */
+/** Encodes each 5 ms block (BLOCK_FRAMES) as raw float32 LE. */
 export class PcmEncoder implements AudioEncoder {
   readonly codec = 'pcm';
   readonly packetFrames = BLOCK_FRAMES;
+  /** None: PCM is the samples themselves. */
+  readonly delayFrames = 0;
 
   /** Raw float32 LE bytes of the samples. */
   encode(samples: Float32Array): Uint8Array {

@@ -42,6 +42,13 @@ describe('handshake', () => {
     assert.throws(() => parseWelcome({ ...good, packetFrames: -1 }), /packet size/);
   });
 
+  it("reads the host's codec delay, absent from older hosts, and refuses a bad one", () => {
+    const good = { protocol: 2, codec: 'opus', sampleRate: 48000, channels: 2, packetFrames: 480, hostName: 'h' };
+    assert.equal(parseWelcome({ ...good, codecDelayFrames: 120 }).codecDelayFrames, 120);
+    assert.equal(parseWelcome(good).codecDelayFrames, undefined);
+    for (const bad of [-1, 1.5, '120', 100_000]) assert.throws(() => parseWelcome({ ...good, codecDelayFrames: bad }), /codec delay/);
+  });
+
   it('cleans names of control characters and length', () => {
     assert.equal(cleanName('a\u0000b\nc', 'x'), 'abc');
     assert.equal(cleanName('   ', 'x'), 'x');

@@ -74,6 +74,7 @@ describe('host session', () => {
     await flush();
     assert.equal(client.frames[0]?.type, FrameType.Welcome);
     assert.equal(decodeJsonBody((client.frames[0] as Frame).body).codec, 'pcm');
+    assert.equal(decodeJsonBody((client.frames[0] as Frame).body).codecDelayFrames, 0, 'PCM sounds as stamped');
     for (let i = 0; i < 5; i++) source.emit();
     await flush();
     assert.deepEqual(client.audioSeqs(), [0, 1, 2, 3, 4]);

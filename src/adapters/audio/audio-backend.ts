@@ -31,7 +31,7 @@ export interface AudioBackend {
    * sizes the output path's buffers (default 'standard').
    */
   playbackSink(deviceQuery: string | undefined, onFallback?: (message: string) => void, profile?: OutputProfile): Promise<ClockedSink>;
-  /** Makes an Opus encoder (48 kHz stereo, 20 ms packets). */
+  /** Makes an Opus encoder (48 kHz stereo, 10 ms packets). */
   readonly opusEncoderFactory: () => AudioEncoder;
 }
 

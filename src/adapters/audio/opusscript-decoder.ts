@@ -49,8 +49,9 @@ export function isOpusDecoderAvailable(): boolean {
 /** Decodes Opus packets to 48 kHz stereo float samples, with Opus's own concealment for lost ones. */
 export class OpusscriptDecoder implements AudioDecoder {
   /**
-   * Opus's algorithmic delay at 48 kHz: the encoder's look-ahead, 6.5 ms (a noise signal through our encoder
-   * and this decoder lines up best 312 frames late).
+   * For hosts whose welcome does not give `codecDelayFrames` (built before 2026-12-02, which encoded in Opus's
+   * "audio" mode): its look-ahead, 6.5 ms at 48 kHz (a noise signal through that encoder and this decoder
+   * lined up best 312 frames late). Hosts since say theirs: 120 frames.
    */
   readonly delayFrames = 312;
   private readonly decoder: OpusScriptInstance;
