@@ -25,6 +25,10 @@
  *   the player's buffer costs no delay while it is smaller than that buffer. What went wrong in each trial is counted from their logs: the server
  *   re-timing its source after a late read (resync), the client jumping to re-sync (hard sync), the
  *   player's underflows.
+ * - PulseAudio's own loopback (`module-loopback source=al_src.monitor sink=al_out latency_msec=MS`), when
+ *   BENCH_SNAP_SYSTEMS names `pulse-loopback` (not by default): a control. It carries the tone inside the
+ *   sound server with no network and no other process, so whatever glitches it shows at a generous setting
+ *   are the machine's and the bench's, not a system's.
  * Prints JSON. Needs pulseaudio, audify, and snapserver/snapclient (else that side is skipped).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -52,6 +56,8 @@ const settings = (name: string, fallback: string) => (process.env[name] ?? fallb
 const AURALYNC_LATENCIES = settings('BENCH_SNAP_AURALYNC_LATENCIES', '5,10,15,20,25,30,40,60,80,120,200');
 /** Snapcast buffers tried [ms] (BENCH_SNAP_BUFFERS): from its smallest that plays at all up to its default. */
 const SNAPCAST_BUFFERS = settings('BENCH_SNAP_BUFFERS', '20,30,40,60,80,100,150,200,300,500,1000');
+/** module-loopback latency_msec values tried for the control (BENCH_SNAP_LOOPBACK_LATENCIES). */
+const LOOPBACK_LATENCIES = settings('BENCH_SNAP_LOOPBACK_LATENCIES', '20,40,60,100,200,500');
 /** Time each system runs before the signal [ms] (BENCH_SNAP_SETTLE_MS): to connect and settle its sync. */
 const SETTLE_MS = Number(process.env.BENCH_SNAP_SETTLE_MS ?? 5000);
 /**
@@ -165,6 +171,20 @@ async function startSnapcast(bufferMs: number, dir: string, log: string[]): Prom
     throw err;
   }
   return { stop: () => stopAll(children) };
+}
+
+/** The control: PulseAudio's own module-loopback from al_src's monitor to al_out; stop() unloads it. */
+async function startPulseLoopback(latencyMs: number, log: string[]): Promise<Carrier> {
+  const loaded = spawnSync('pactl', ['load-module', 'module-loopback', 'source=al_src.monitor', 'sink=al_out', `latency_msec=${latencyMs}`], { encoding: 'utf8' });
+  const index = loaded.stdout.trim();
+  if (loaded.status !== 0 || !/^\d+$/.test(index)) throw new Error(`module-loopback did not load: ${(loaded.stderr || loaded.stdout).trim()}`);
+  log.push(`pulse-loopback: module ${index}`);
+  await sleep(SETTLE_MS);
+  return {
+    stop: async () => {
+      spawnSync('pactl', ['unload-module', index]);
+    },
+  };
 }
 
 /** Plays the signal through whatever carries al_src to al_out now; measures delays and bad windows. */
@@ -330,6 +350,9 @@ export async function runVsSnapcast(): Promise<Record<string, unknown>> {
           pipeBufferMs: SNAP_PIPE_MS,
         }
       : { system: 'snapcast', skipped: 'snapserver/snapclient not installed (build/setup-system.sh bench)' };
+    const control = SYSTEMS.includes('pulse-loopback')
+      ? await search('pulse-loopback (module-loopback, latency_msec MS; a control)', LOOPBACK_LATENCIES, (ms, log) => startPulseLoopback(ms, log), wav, layout)
+      : skipped('pulse-loopback');
     const s = (snapcast as { delayMs?: number }).delayMs;
     const ratio = (ours: Record<string, unknown>, theirs: number | undefined) => (typeof ours.delayMs === 'number' && theirs !== undefined ? round(ours.delayMs / theirs, 2) : null);
     // Snapcast as it ships (--stream.buffer 1000), whether or not it played cleanly.
@@ -343,7 +366,7 @@ export async function runVsSnapcast(): Promise<Record<string, unknown>> {
       hostPulseMs: HOST_PULSE_MS === undefined ? undefined : Number(HOST_PULSE_MS),
       sinkClockPpm: { al_src: round(srcPpm, 0), al_out: round(outPpm, 0) },
       note: 'clean = every 10 ms window of the received 1 kHz tone within 3 dB of its level (else a dropout window) with < 1 % of its energy elsewhere (else a click window); delay at the first marker, growth from the first to the second',
-      results: [opus, pcm, snapcast],
+      results: [opus, pcm, snapcast, control],
       ratioOpus: ratio(opus, s),
       ratioPcm: ratio(pcm, s),
       ratioOpusVsSnapcastDefault: ratio(opus, snapDefault),
