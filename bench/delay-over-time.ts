@@ -23,6 +23,7 @@ import { startPulse, stopPulse } from '../test/support/pulse.js';
 import { leftChannel } from '../test/support/signals.js';
 import { cpuTicks, stealPercentSince } from './support/cpu-steal.js';
 import { round } from './support/stats.js';
+import { spawnProbe } from './support/probe-process.js';
 import { stopAll } from './support/stop-children.js';
 import { delayAt, markedTone } from './support/tone-check.js';
 
@@ -38,17 +39,6 @@ const TREND_FROM_MS = 20_000;
 const KEEPER_MS = '60';
 const here = dirname(fileURLToPath(import.meta.url));
 const MAIN_JS = join(here, '..', 'src', 'main.js');
-const PROBE_JS = join(here, 'support', 'probe-listener.js');
-
-interface Sample {
-  readonly t: number;
-  readonly state?: string;
-  readonly latencyMs?: number;
-  readonly bufferedMs?: number;
-  readonly underruns?: number;
-  readonly outputUnderruns?: number;
-  readonly driftPpm?: number;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -92,25 +82,9 @@ export async function runDelayOverTime(): Promise<Record<string, unknown>> {
     children.push(host);
     await sleep(1000);
     const playMs = ((layout.frames + LEAD_FRAMES) / RATE) * 1000;
-    const listener = spawn(process.execPath, [PROBE_JS, '127.0.0.1', String(port), String(Math.ceil(playMs / 1000)), '500'], {
-      env: { ...env, PROBE_DEVICE: 'al_out', PROBE_LATENCY_MS: String(LATENCY_MS) },
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    children.push(listener);
-    const figures: Sample[] = [];
-    let partial = '';
-    listener.stdout?.on('data', (bytes: Buffer) => {
-      const lines = (partial + bytes.toString()).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        try {
-          const sample = JSON.parse(line) as Sample;
-          if (sample.state !== undefined) figures.push(sample);
-        } catch {
-          // not a figure line: skipped
-        }
-      }
-    });
+    const probe = spawnProbe(port, Math.ceil(playMs / 1000), 500, { PROBE_DEVICE: 'al_out', PROBE_LATENCY_MS: String(LATENCY_MS) });
+    children.push(probe.child);
+    const figures = probe.samples;
     await sleep(playMs + 1000);
     const stealPct = stealPercentSince(before);
     await stopAll(children);

@@ -40,20 +40,27 @@ function medianDb(x: Float32Array): number {
   return medianOfWindows(x, (window) => levelDb(goertzelPower(window, 1000)));
 }
 
+/** Starts a listener on the host at 127.0.0.1:`port`, playing into al_out; resolves once it is listening. */
+export type ListenerStarter = (port: number) => Promise<ChildProcess>;
+
 /**
  * Runs host and listener (PulseAudio env must already be in process.env), plays the signal, measures.
- * `listenArgs` are extra listener arguments (e.g. ['--latency', '40']).
+ * `listenArgs` are extra listener arguments (e.g. ['--latency', '40']); `startListener` replaces the
+ * `auralync listen` child (bench/e2e-pulse runs its probe listener, to read the listener's own estimate).
  */
-export async function runPulseE2e(dir: string, codec: 'opus' | 'pcm', listenArgs: string[] = []): Promise<E2eResult> {
+export async function runPulseE2e(dir: string, codec: 'opus' | 'pcm', listenArgs: string[] = [], startListener?: ListenerStarter): Promise<E2eResult> {
   const children: ChildProcess[] = [];
   try {
     const port = await freePort();
     const host = spawnCli(['host', '--device', 'al_src', '--port', String(port), '--codec', codec, '--name', 'pulse host']);
     children.push(host);
     await waitForOutput(host, /hosting 'pulse host' on port/, 15_000);
-    const listener = spawnCli(['listen', `127.0.0.1:${port}`, '--device', 'al_out', '--name', 'pulse listener', ...listenArgs]);
-    children.push(listener);
-    await waitForOutput(listener, /listening to pulse host/, 15_000);
+    if (startListener !== undefined) children.push(await startListener(port));
+    else {
+      const listener = spawnCli(['listen', `127.0.0.1:${port}`, '--device', 'al_out', '--name', 'pulse listener', ...listenArgs]);
+      children.push(listener);
+      await waitForOutput(listener, /listening to pulse host/, 15_000);
+    }
 
     const signal = toneThenSweep({ silenceS: 0.5, toneS: 2, sweepS: 1, toneHz: 1000, amplitude: 0.5 });
     const wav = join(dir, `signal-${codec}-${Date.now()}.wav`);
