@@ -33,13 +33,18 @@ export interface PacatPathSizes {
 
 /**
  * The sizes a profile stands for. `aheadMs` is everything between render() and the speaker: what covers
- * this process's event-loop stalls (30 ms, as on audify's path, where 20 starved on 15 ms stalls; lean 20).
- * PulseAudio's own share of it (pacat --latency-msec) covers pacat's stalls: at 10 ms PulseAudio ran the
- * stream dry 6 times in 3 minutes on the 2-core VM (bench/delay-over-time, --latency 60), at 20 once. It
- * costs no delay: the sum stays `aheadMs`, only less of it waits in the pipe.
+ * this process's event-loop stalls and pacat's (lean 20, for a listener that asked for ≤ 20 ms). `pulseMs`
+ * is what pacat asks PulseAudio for (--latency-msec): it may exceed aheadMs (PulseAudio then never holds
+ * more than is written; see fill() for its start), and it decides more than aheadMs how often PulseAudio
+ * runs the stream dry. On the 2-core VM, 90 s runs of bench/delay-over-time (PCM, --latency 60,
+ * 2026-12-03), underruns per run, pulseMs/aheadMs: 20/30 (the standard until then) 8, 2; 30/30 1, 5;
+ * 40/30 1, 0, 3, 2, 1; 30/40 0, 0, 0, 2; 40/40 0, 0; 20/40 4, 4; 20/50 1, 4; 40/20 18; 60/30 5. So the
+ * standard profile is 40/40: ~10 ms more delay than 20/30, for a stream that stays whole (10/30, tried
+ * earlier: 6 in 3 minutes). Growing aheadMs after each underrun was tried and not kept: startup underruns
+ * grew it 10-20 ms in short Opus runs (bench/e2e-pulse: 117-136 ms at --latency 60, 89-98 without).
  */
 export function pacatPathSizes(profile: OutputProfile): PacatPathSizes {
-  return profile === 'lean' ? { chunkFrames: 240, aheadMs: 20, pulseMs: 20 } : { chunkFrames: 240, aheadMs: 30, pulseMs: 20 };
+  return profile === 'lean' ? { chunkFrames: 240, aheadMs: 20, pulseMs: 20 } : { chunkFrames: 240, aheadMs: 40, pulseMs: 40 };
 }
 
 /** Options of PacatPlaybackSink. */
