@@ -94,7 +94,7 @@ const STEAL_RETRIES = Number(process.env.BENCH_SNAP_STEAL_RETRIES ?? 2);
  * machines one 60 s try is a lottery near the edge: in runs 28-29 (2026-12-03) Snapcast's 150 and 500 had 1-4
  * bad windows and PulseAudio's own loopback 3-6 at 10-20. Each setting reports how many of its tries were clean.
  */
-const TRIES = Math.max(1, Number(process.env.BENCH_SNAP_TRIES ?? 1));
+const TRIES = Number(process.env.BENCH_SNAP_TRIES ?? 1);
 /**
  * Bad windows above which a setting is not tried again [windows] (BENCH_SNAP_HOPELESS, 60: 1 % of a 60 s tone):
  * Snapcast at 20-40 loses most of the tone, and another try there would only cost time.
@@ -353,6 +353,8 @@ async function search(
 }
 
 export async function runVsSnapcast(): Promise<Record<string, unknown>> {
+  if (!Number.isInteger(TRIES) || TRIES < 1) return { bench: 'vs-snapcast', error: `BENCH_SNAP_TRIES must be a whole number from 1, got '${process.env.BENCH_SNAP_TRIES}'` };
+  if (!(HOPELESS_WINDOWS >= 0)) return { bench: 'vs-snapcast', error: `BENCH_SNAP_HOPELESS must be a number from 0, got '${process.env.BENCH_SNAP_HOPELESS}'` };
   const dir = mkdtempSync(join(tmpdir(), 'auralync-bench-snap-'));
   try {
     process.env.AURALYNC_PULSE_KEEPER_MS = KEEPER_MS;
