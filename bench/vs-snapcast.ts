@@ -3,8 +3,8 @@
  * 1 kHz (BENCH_SNAP_SECONDS) and a marker are played into al_src; each system carries al_src's monitor to
  * al_out; both monitors are recorded in this process on one clock. For each system the settings are
  * tried from the smallest up, each up to BENCH_SNAP_TRIES times (1) from a fresh start, and the first that
- * plays the whole tone cleanly in a try is its smallest clean setting; its delay (at the first marker) and the delay's growth per minute (on the clock: see trial()) are
- * reported, and the ratio;
+ * plays the whole tone cleanly in a try is its smallest clean setting; its delay (at the first marker) and
+ * the delay's growth per minute (on the clock: see trial()) are reported, and the ratio;
  * also how fast each null sink runs against this machine's clock (30 s of parec, before the trials). Each
  * system runs BENCH_SNAP_SETTLE_MS (5 s) before the signal; the sinks' keepers ask for BENCH_SNAP_KEEPER_MS.
  * The two recordings are placed on the clock by their block stamps around the first marker
@@ -92,7 +92,7 @@ const STEAL_RETRIES = Number(process.env.BENCH_SNAP_STEAL_RETRIES ?? 2);
  * Tries per setting (BENCH_SNAP_TRIES, 1): a setting that glitched is started afresh and tried again, up to this
  * many times, and counts as clean if any try plays the whole tone cleanly — every system alike. On these
  * machines one 60 s try is a lottery near the edge: in runs 28-29 (2026-12-03) Snapcast's 150 and 500 had 1-4
- * bad windows and PulseAudio's own loopback 3-6 at 10-20. Each setting reports how many of its tries were clean.
+ * bad windows and PulseAudio's own loopback 3-6 at 10-20. Each setting reports its tries' bad windows.
  */
 const TRIES = Number(process.env.BENCH_SNAP_TRIES ?? 1);
 /**
