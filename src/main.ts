@@ -19,6 +19,7 @@ import { parseCommand, USAGE, type HostCommand, type HostsCommand, type ListenCo
 import { HostAdvertising } from './app/host-advertising.js';
 import { describeAmbiguous, formatHostTable, HostFinder, hostsNamed, noHostsReason } from './app/host-finder.js';
 import { HostSession } from './app/host-session.js';
+import { describeListenSummary } from './app/listen-summary.js';
 import { ListenerSession } from './app/listener-session.js';
 import { AuraError, describeError, isAuraError } from './core/errors.js';
 import type { DirectoryEvent } from './core/host-directory.js';
@@ -37,8 +38,8 @@ import { userCacheDir } from './adapters/packaging/cache-dir.js';
 import { userConfigDir } from './adapters/discovery/file-host-id-store.js';
 import { autostartFor } from './adapters/desktop/autostart-for-platform.js';
 import { NodeNotifierNotifier } from './adapters/desktop/node-notifier-notifier.js';
+import { importWithoutSignalHooks } from './adapters/foreign-signal-hooks.js';
 import { Systray2Tray } from './adapters/desktop/systray2-tray.js';
-import { ConfSettingsStore } from './adapters/storage/conf-settings-store.js';
 import { TrayApp, type TrayAudio } from './app/tray-app.js';
 
 const debug = process.env.AURALYNC_DEBUG === '1';
@@ -309,11 +310,13 @@ async function listen(command: ListenCommand, status: StatusLine): Promise<numbe
   let resolveDone: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => (resolveDone = resolve));
   let lastWhy = '';
+  let everConnected = false;
   session.on((event) => {
     switch (event.type) {
       case 'connected':
         status.log(`listening to ${event.hostName} (${event.codec}) on ${sink.description}`);
         lastWhy = '';
+        everConnected = true;
         break;
       case 'rejected':
         // 'no-code' and 'not-protected' are this listener's own refusals; the rest are the host's.
@@ -352,11 +355,14 @@ async function listen(command: ListenCommand, status: StatusLine): Promise<numbe
     const buffer = toFile ? '' : ` · buffer ${Math.round(s.bufferedMs)}/${s.targetMs} ms`;
     status.update(`${s.state} ${s.hostName ?? `${target.host}:${target.port}`}${buffer}${latency} · underruns ${s.underruns} · missing ${s.missingPackets}${toFile ? '' : ` · drift ${Math.round(s.driftPpm)} ppm`}`);
   }, 500);
+  const startedAt = performance.now();
   const code = await runUntilStopped(async () => {
     clearInterval(timer);
     await session.stop();
   }, done);
   status.finish();
+  // Stopped by the user (not refused): the run's figures, for logs where no status line was drawn.
+  if (code === 0 && everConnected) status.log(describeListenSummary(session.stats(), performance.now() - startedAt, toFile));
   return code;
 }
 
@@ -405,6 +411,8 @@ async function tray(hidden: boolean, packaged: PackagedRuntime | undefined): Pro
     version: systrayDir === undefined ? undefined : readdirSync(systrayDir)[0],
     log,
   });
+  // Only the tray keeps settings; conf comes with signal hooks that would cut its clean stop short.
+  const { ConfSettingsStore } = await importWithoutSignalHooks(() => import('./adapters/storage/conf-settings-store.js'));
   const app = new TrayApp({
     tray,
     notifier: new NodeNotifierNotifier({ iconDir, log }),

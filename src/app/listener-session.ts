@@ -88,6 +88,10 @@ export interface ListenerStats {
   readonly latencyMs: number | undefined;
   /** Gaps played: the jitter buffer ran dry, or the output did (by the output's own count, where it keeps one). */
   readonly underruns: number;
+  /** Of those, the output's own (PulseAudio ran the stream dry); 0 where the output keeps no count. */
+  readonly outputUnderruns: number;
+  /** Received audio dropped to bring the jitter buffer back to its target [ms]; 0 for files. */
+  readonly trimmedMs: number;
   /** Packets the host dropped for us (sequence gaps). */
   readonly missingPackets: number;
   /** Audio payload bytes received [bytes]. */
@@ -211,6 +215,8 @@ export class ListenerSession {
       targetMs: stream ? 0 : jitter.targetMs,
       latencyMs: this.latencyEstimateMs(),
       underruns: this.underruns(),
+      outputUnderruns: this.outputUnderruns(),
+      trimmedMs: stream ? 0 : framesToMs(jitter.overflowDroppedFrames),
       missingPackets: stream ? this.streamMissing : jitter.missingPackets,
       bytesReceived: this.bytesReceived,
       framesReceived: this.framesReceived,
@@ -233,8 +239,13 @@ export class ListenerSession {
 
   /** The jitter buffer's underruns plus the output's own. */
   private underruns(): number {
+    return this.jitter.stats.underruns + this.outputUnderruns();
+  }
+
+  /** The output's own underruns, where it counts them. */
+  private outputUnderruns(): number {
     const { sink } = this.options;
-    return this.jitter.stats.underruns + (sink.kind === 'clocked' ? sink.underruns ?? 0 : 0);
+    return sink.kind === 'clocked' ? sink.underruns ?? 0 : 0;
   }
 
   private latencyEstimateMs(): number | undefined {

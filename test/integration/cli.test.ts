@@ -1,6 +1,6 @@
 /** The command line as a user meets it: real processes, real sockets on 127.0.0.1, real files. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,13 +76,20 @@ describe('auralync command line', function () {
       const listener = spawnCli(['listen', `127.0.0.1:${port}`, '--output', output, '--name', 'Ann']);
       await waitForOutput(host, /\+ Ann joined/, 10_000);
       await waitFor(() => statSync(output).size > 48_000 * 4, 10_000, 'a second of audio in the file');
-      // A clean stop finalises the WAV header.
+      // A clean stop finalises the WAV header, and says what was received in one line.
+      const summary = waitForOutput(listener, /stopped after \d+ s: .*\n/, 10_000);
       listener.kill('SIGINT');
       await new Promise((resolve) => listener.on('close', resolve));
       const out = readWavS16(output);
       const offset = findOffset(original, out.samples);
       assert.ok(offset >= 0 && out.samples.length >= 48_000 * 2, 'output is a run of the input');
       assert.deepEqual(out.samples, original.subarray(offset, offset + out.samples.length));
+      const written = readFileSync(output);
+      assert.equal(written.readUInt32LE(40), written.length - 44, 'the stop wrote the data size into the header');
+      const line = await summary;
+      const match = /: ([\d.]+) s of audio received, 0 missing, 0 reconnects\n$/.exec(line);
+      assert.ok(match, `summary line: ${line}`);
+      assert.ok(Math.abs(Number(match[1]) - out.samples.length / 2 / 48_000) <= 0.05, `${line.trim()} vs ${out.samples.length / 2 / 48_000} s in the file`);
 
       const victim = spawnCli(['listen', `127.0.0.1:${port}`, '--output', join(dir, 'victim.wav'), '--name', 'Bob']);
       await waitForOutput(host, /\+ Bob joined/, 10_000);

@@ -24,6 +24,8 @@ export interface E2eResult {
   readonly toneToNeighbourRatio: number;
   /** Frames of the tone found in the received recording (48 000 = the whole measured second). */
   readonly receivedToneFrames: number;
+  /** The line `auralync listen` printed when stopped (undefined when a `startListener` ran instead). */
+  readonly listenerSummary: string | undefined;
 }
 
 
@@ -55,9 +57,10 @@ export async function runPulseE2e(dir: string, codec: 'opus' | 'pcm', listenArgs
     const host = spawnCli(['host', '--device', 'al_src', '--port', String(port), '--codec', codec, '--name', 'pulse host']);
     children.push(host);
     await waitForOutput(host, /hosting 'pulse host' on port/, 15_000);
+    let listener: ChildProcess | undefined;
     if (startListener !== undefined) children.push(await startListener(port));
     else {
-      const listener = spawnCli(['listen', `127.0.0.1:${port}`, '--device', 'al_out', '--name', 'pulse listener', ...listenArgs]);
+      listener = spawnCli(['listen', `127.0.0.1:${port}`, '--device', 'al_out', '--name', 'pulse listener', ...listenArgs]);
       children.push(listener);
       await waitForOutput(listener, /listening to pulse host/, 15_000);
     }
@@ -72,6 +75,12 @@ export async function runPulseE2e(dir: string, codec: 'opus' | 'pcm', listenArgs
     await new Promise<void>((resolve, reject) => execFile('paplay', ['-d', 'al_src', wav], (err) => (err ? reject(err) : resolve())));
     await new Promise((resolve) => setTimeout(resolve, 1500));
     await Promise.all([sent.stop(), received.stop()]);
+    let listenerSummary: string | undefined;
+    if (listener !== undefined) {
+      const summary = waitForOutput(listener, /stopped after .*\n/, 10_000);
+      listener.kill('SIGINT');
+      listenerSummary = (await summary).trim();
+    }
 
     // Both recordings on one timeline (frames since `sent` started), then the delay between them.
     const a = leftChannel(sent.samples());
@@ -94,6 +103,7 @@ export async function runPulseE2e(dir: string, codec: 'opus' | 'pcm', listenArgs
       receivedDb: receivedTone.length === 48_000 ? medianDb(receivedTone) : -Infinity,
       toneToNeighbourRatio: medianOfWindows(receivedTone, (w) => goertzelPower(w, 1000) / Math.max(goertzelPower(w, 900), goertzelPower(w, 1100), 1e-30)),
       receivedToneFrames: receivedTone.length,
+      listenerSummary,
     };
   } finally {
     for (const child of children) child.kill('SIGINT');
