@@ -15,7 +15,8 @@
  * void too and run again (twice at most).
  *
  * - AuraLync: `host --device al_src --codec opus|pcm` → `listen --device al_out --latency MS`: Opus (the
- *   default) and PCM (what Snapcast is given here).
+ *   default) and PCM (what Snapcast is given here). Each try also reports the listener's own figures, from
+ *   the line it prints when stopped (`listener`: underruns, PulseAudio's among them, missing, trimmed, drift).
  * - Snapcast (Debian's snapserver/snapclient, `build/setup-system.sh bench` installs them): parec of
  *   al_src's monitor into a FIFO → snapserver (pipe source, PCM codec, --stream.buffer MS) → snapclient
  *   (PulseAudio player into al_out). All on 127.0.0.1. Its other knobs are its defaults unless set:
@@ -296,6 +297,7 @@ async function tryOnce(
     tried.push({ setting, error: (err as Error).message.split('\n')[0] });
     return undefined;
   }
+  let stopped = false;
   try {
     let from = log.length;
     let result = await trial(wav, layout);
@@ -313,14 +315,41 @@ async function tryOnce(
       from = log.length;
       result = await trial(wav, layout);
     }
-    tried.push({ setting, ...result, ...countTrouble(log, from, trouble), clean: result.badWindows === 0 });
+    const entry: Record<string, unknown> = { setting, ...result, ...countTrouble(log, from, trouble), clean: result.badWindows === 0 };
+    tried.push(entry);
+    await carrier.stop();
+    stopped = true;
+    // Its last line may come a moment after it exited.
+    if (log.some((line) => line.startsWith('listener: '))) await waitForLine(log, /^listener: stopped after/, 1000).catch(() => {});
+    const listener = listenerSummary(log);
+    if (listener !== undefined) entry.listener = listener;
     return result;
   } catch (err) {
     tried.push({ setting, error: (err as Error).message.split('\n')[0], log: log.slice(-3) });
     return undefined;
   } finally {
-    await carrier.stop();
+    if (!stopped) await carrier.stop();
   }
+}
+
+/**
+ * AuraLync's listener's own figures over the whole try (its settling and any voided trial included), from the
+ * line it prints when stopped: underruns (the jitter buffer's plus PulseAudio's, which it counts apart), packets
+ * missing, audio trimmed back to the target, reconnects, drift. A bad window with none of these happened
+ * before the listener: at the host or in its capture. Undefined for other systems.
+ */
+function listenerSummary(log: readonly string[]): Record<string, number> | undefined {
+  const line = log.find((l) => l.startsWith('listener: stopped after'));
+  if (line === undefined) return undefined;
+  const figure = (pattern: RegExp) => Number(pattern.exec(line)?.[1] ?? NaN);
+  return {
+    underruns: figure(/(\d+) underruns?/),
+    outputUnderruns: figure(/\((\d+) in the output\)/) || 0,
+    missing: figure(/(\d+) missing/),
+    trimmedMs: figure(/(\d+) ms trimmed/),
+    reconnects: figure(/(\d+) reconnects?/),
+    driftPpm: figure(/drift ([+-]?\d+) ppm/),
+  };
 }
 
 /**
