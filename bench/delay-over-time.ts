@@ -8,8 +8,12 @@
  * drift estimate, its underruns (the jitter buffer's, and its output's own where it counts them), and the
  * CPU the hypervisor took meanwhile (steal). If the growth shows in
  * the listener's figures, it is ours; if not, it comes after our stream's PulseAudio buffer.
- * BENCH_GROWTH_SECONDS (600), BENCH_GROWTH_LATENCY (60: the listener's --latency), BENCH_GROWTH_CODEC (pcm).
- * Needs pulseaudio and audify.
+ * BENCH_GROWTH_SOURCE=capture makes the host capture al_src's monitor (`host --device al_src`, as users run
+ * it) while this bench plays the same signal into al_src. Each moment an underrun was counted is listed
+ * (`underrunMoments`) with what the listener saw in that sample: the longest pause between packets, its own
+ * event loop's longest delay, its buffer — a stalled process or a late packet, or neither.
+ * BENCH_GROWTH_SECONDS (600), BENCH_GROWTH_LATENCY (60: the listener's --latency), BENCH_GROWTH_CODEC (pcm),
+ * BENCH_GROWTH_SOURCE (file). Needs pulseaudio and audify.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +34,7 @@ import { delayAt, markedTone } from './support/tone-check.js';
 const SECONDS = Number(process.env.BENCH_GROWTH_SECONDS ?? 600);
 const LATENCY_MS = Number(process.env.BENCH_GROWTH_LATENCY ?? 60);
 const CODEC = process.env.BENCH_GROWTH_CODEC === 'opus' ? 'opus' : 'pcm';
+const SOURCE = process.env.BENCH_GROWTH_SOURCE === 'capture' ? 'capture' : 'file';
 const RATE = 48_000;
 /** Silence before the signal [frames]: the listener connects and settles meanwhile. */
 const LEAD_FRAMES = 8 * RATE;
@@ -78,13 +83,18 @@ export async function runDelayOverTime(): Promise<Record<string, unknown>> {
     const before = cpuTicks();
     const env = { ...process.env, AURALYNC_DISCOVERY: 'off' };
     const port = await freePort();
-    const host = spawn(process.execPath, [MAIN_JS, 'host', '--input', wav, '--port', String(port), '--name', 'bench', '--codec', CODEC], { env, stdio: 'ignore' });
+    const from = SOURCE === 'file' ? ['--input', wav] : ['--device', 'al_src'];
+    const host = spawn(process.execPath, [MAIN_JS, 'host', ...from, '--port', String(port), '--name', 'bench', '--codec', CODEC], { env, stdio: 'ignore' });
     children.push(host);
     await sleep(1000);
     const playMs = ((layout.frames + LEAD_FRAMES) / RATE) * 1000;
     const probe = spawnProbe(port, Math.ceil(playMs / 1000), 500, { PROBE_DEVICE: 'al_out', PROBE_LATENCY_MS: String(LATENCY_MS) });
     children.push(probe.child);
     const figures = probe.samples;
+    if (SOURCE === 'capture') {
+      const player = spawn('paplay', ['-d', 'al_src', wav], { stdio: 'ignore' });
+      children.push(player);
+    }
     await sleep(playMs + 1000);
     const stealPct = stealPercentSince(before);
     await stopAll(children);
@@ -115,9 +125,21 @@ export async function runDelayOverTime(): Promise<Record<string, unknown>> {
     const minutesOf = playing.map((s) => s.t / 60_000);
     // The last sample while playing: after the file ends the buffer runs dry, which is no underrun of the stream.
     const last = playing[playing.length - 1];
+    // Every sample in which an underrun was counted, with what the listener saw meanwhile (up to the last
+    // sample while playing: a file host's end runs the buffer dry).
+    const underrunMoments = figures.flatMap((s, i) => {
+      const before = figures[i - 1];
+      if (before === undefined || s.t > (last?.t ?? Infinity)) return [];
+      const output = (s.outputUnderruns ?? 0) - (before.outputUnderruns ?? 0);
+      const all = (s.underruns ?? 0) - (before.underruns ?? 0);
+      if (all <= 0) return [];
+      return [{ atS: round(s.t / 1000, 1), jitterBuffer: all - output, output, arrivalGapMs: s.arrivalGapMs, loopDelayMs: s.loopDelayMs, bufferedMs: round(s.bufferedMs ?? 0, 0) }];
+    });
+    const loopDelays = figures.map((s) => s.loopDelayMs ?? 0).sort((x, y) => x - y);
     return {
       bench: 'delay-over-time',
-      note: 'host plays a WAV paced on the clock; one listener into al_out (PulseAudio); al_out recorded on the clock. Growth between the two markers vs the trends of the listener\'s own figures',
+      note: `host ${SOURCE === 'file' ? 'plays a WAV paced on the clock' : 'captures al_src\'s monitor, the WAV played into al_src'}; one listener into al_out (PulseAudio); al_out recorded on the clock. Growth between the two markers vs the trends of the listener's own figures`,
+      source: SOURCE,
       codec: CODEC,
       latencyTargetMs: LATENCY_MS,
       seconds: SECONDS,
@@ -132,6 +154,8 @@ export async function runDelayOverTime(): Promise<Record<string, unknown>> {
         underruns: last?.underruns ?? null,
         outputUnderruns: last?.outputUnderruns ?? null,
         samples: playing.length,
+        loopDelayMsMedianMax: [loopDelays[Math.floor(loopDelays.length / 2)] ?? null, loopDelays[loopDelays.length - 1] ?? null],
+        underrunMoments,
       },
     };
   } finally {

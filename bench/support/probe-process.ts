@@ -17,6 +17,10 @@ export interface ProbeSample {
   readonly underruns?: number;
   readonly outputUnderruns?: number;
   readonly driftPpm?: number;
+  /** Longest pause between two new packets since the last sample [ms]. */
+  readonly arrivalGapMs?: number;
+  /** Longest event-loop delay since the last sample [ms]. */
+  readonly loopDelayMs?: number;
 }
 
 /** A running probe and the samples it has printed so far. */
