@@ -9,7 +9,8 @@
  * CPU the hypervisor took meanwhile (steal). If the growth shows in
  * the listener's figures, it is ours; if not, it comes after our stream's PulseAudio buffer.
  * BENCH_GROWTH_SOURCE=capture makes the host capture al_src's monitor (`host --device al_src`, as users run
- * it) while this bench plays the same signal into al_src. Each moment an underrun was counted is listed
+ * it) while this bench plays the same signal into al_src (then the signal is paced by al_src's clock, and the
+ * growth on the clock includes that clock's error: tens to hundreds of ppm, ~1-9 ms/min). Each moment an underrun was counted is listed
  * (`underrunMoments`) with what the listener saw in that sample: the longest pause between packets, its own
  * event loop's longest delay, its buffer — a stalled process or a late packet, or neither.
  * BENCH_GROWTH_SECONDS (600), BENCH_GROWTH_LATENCY (60: the listener's --latency), BENCH_GROWTH_CODEC (pcm),
