@@ -151,8 +151,13 @@ describe('packaged single binaries (npm run package)', function () {
       await waitForStderr(host, /hosting 'Packaged' on port \d+/, 10_000);
       const listener = start(['listen', `127.0.0.1:${port}`, '--output', output, '--name', 'Ann']);
       await waitFor(() => existsSync(output) && statSync(output).size > 48_000 * 4, 10_000, 'a second of audio in the file');
+      // A clean stop in the bundle too: the summary line, and the WAV header's sizes written.
+      const summary = waitForStderr(listener, /stopped after \d+ s: [\d.]+ s of audio received, 0 missing/, 10_000);
       listener.kill('SIGINT');
       await new Promise((resolve) => listener.on('close', resolve));
+      await summary;
+      const written = readFileSync(output);
+      assert.equal(written.readUInt32LE(40), written.length - 44, 'the stop wrote the data size into the header');
       const out = readWavS16(output);
       const offset = findOffset(original, out.samples);
       assert.ok(offset >= 0 && out.samples.length >= 48_000 * 2, 'output is a run of the input');
