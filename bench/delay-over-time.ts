@@ -129,10 +129,10 @@ export async function runDelayOverTime(): Promise<Record<string, unknown>> {
     // Every sample in which an underrun was counted, with what the listener saw meanwhile (up to the last
     // sample while playing: a file host's end runs the buffer dry).
     const underrunMoments = figures.flatMap((s, i) => {
-      const before = figures[i - 1];
-      if (before === undefined || s.t > (last?.t ?? Infinity)) return [];
-      const output = (s.outputUnderruns ?? 0) - (before.outputUnderruns ?? 0);
-      const all = (s.underruns ?? 0) - (before.underruns ?? 0);
+      const previous = figures[i - 1];
+      if (previous === undefined || s.t > (last?.t ?? Infinity)) return [];
+      const output = (s.outputUnderruns ?? 0) - (previous.outputUnderruns ?? 0);
+      const all = (s.underruns ?? 0) - (previous.underruns ?? 0);
       if (all <= 0) return [];
       return [{ atS: round(s.t / 1000, 1), jitterBuffer: all - output, output, arrivalGapMs: s.arrivalGapMs, loopDelayMs: s.loopDelayMs, bufferedMs: round(s.bufferedMs ?? 0, 0) }];
     });

@@ -297,10 +297,11 @@ async function tryOnce(
     tried.push({ setting, error: (err as Error).message.split('\n')[0] });
     return undefined;
   }
-  let stopped = false;
+  let result: Awaited<ReturnType<typeof trial>>;
+  let entry: Record<string, unknown>;
   try {
     let from = log.length;
-    let result = await trial(wav, layout);
+    result = await trial(wav, layout);
     // A trial whose input was not clean measured the bench, not the system: once more. So did one that
     // ran while the hypervisor took more than STEAL_VOID_PCT of the CPU: up to STEAL_RETRIES more.
     for (let retries = 0; ; retries++) {
@@ -315,21 +316,19 @@ async function tryOnce(
       from = log.length;
       result = await trial(wav, layout);
     }
-    const entry: Record<string, unknown> = { setting, ...result, ...countTrouble(log, from, trouble), clean: result.badWindows === 0 };
+    entry = { setting, ...result, ...countTrouble(log, from, trouble), clean: result.badWindows === 0 };
     tried.push(entry);
-    await carrier.stop();
-    stopped = true;
-    // Its last line may come a moment after it exited.
-    if (log.some((line) => line.startsWith('listener: '))) await waitForLine(log, /^listener: stopped after/, 1000).catch(() => {});
-    const listener = listenerSummary(log);
-    if (listener !== undefined) entry.listener = listener;
-    return result;
   } catch (err) {
     tried.push({ setting, error: (err as Error).message.split('\n')[0], log: log.slice(-3) });
     return undefined;
   } finally {
-    if (!stopped) await carrier.stop();
+    await carrier.stop();
   }
+  // AuraLync's listener prints its figures as it stops; the line may come a moment after it exited.
+  if (log.some((line) => line.startsWith('listener: '))) await waitForLine(log, /^listener: stopped after/, 1000).catch(() => {});
+  const listener = listenerSummary(log);
+  if (listener !== undefined) entry.listener = listener;
+  return result;
 }
 
 /**
