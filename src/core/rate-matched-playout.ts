@@ -14,6 +14,8 @@ const PULL_FRAMES = 120;
 export class RateMatchedPlayout {
   private readonly resampler = new Resampler({ inputRate: 48_000, outputRate: 48_000, channels: CHANNELS });
   private fifo = new Float32Array(0);
+  private reserveMs = 0;
+  private reserveLevelMs: () => number = () => 0;
 
   constructor(
     /** The buffer audio comes from. */
@@ -21,6 +23,16 @@ export class RateMatchedPlayout {
     /** The controller that trims playback speed. */
     readonly controller: DriftController = new DriftController(),
   ) {}
+
+  /**
+   * Part of the buffering is kept past the sink (ClockedSink.setReserveMs): `reserveMs` more is the target,
+   * and `levelMs()` says how much of it is held there now. The drift controller then keeps the two
+   * together at the jitter buffer's target plus the reserve.
+   */
+  setReserve(reserveMs: number, levelMs: () => number): void {
+    this.reserveMs = reserveMs;
+    this.reserveLevelMs = levelMs;
+  }
 
   /** Exactly `frames` interleaved stereo frames for the sink; also advances the drift controller. */
   render(frames: number): Float32Array {
@@ -36,7 +48,7 @@ export class RateMatchedPlayout {
     this.fifo = this.fifo.subarray(frames * CHANNELS);
     const stats = this.jitter.stats;
     if (stats.state === 'playing') {
-      const ppm = this.controller.update(stats.bufferedMs, stats.targetMs, frames / 48_000);
+      const ppm = this.controller.update(stats.bufferedMs + this.reserveLevelMs(), stats.targetMs + this.reserveMs, frames / 48_000);
       // Faster consumption = fewer output frames per input frame = a negative ratio adjustment.
       this.resampler.setRatioAdjustPpm(-ppm);
     } else {

@@ -23,6 +23,15 @@ export interface ClockedSink {
    * want of it (`ready` said no) tops its queue up now, not only when the device next asks.
    */
   refill?(): void;
+  /**
+   * Lets the sink keep `ms` more queued ahead of its device than its own margin (0 at first): a listener
+   * moves that much of its buffering here, where audio already handed over plays on through a stall of
+   * the listener's process. Called before start(), it also sizes the device's own buffer to hold it.
+   * Only sinks that know exactly what they have queued offer it.
+   */
+  setReserveMs?(ms: number): void;
+  /** What is queued beyond the sink's own margin now [ms]: the reserve's level (negative while below the margin). */
+  reserveLevelMs?(): number;
   /** Stops playing and releases the device; safe to call twice. */
   stop(): Promise<void>;
 }

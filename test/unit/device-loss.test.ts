@@ -151,6 +151,17 @@ class DeviceSink implements ClockedSink {
   }
 }
 
+/** A DeviceSink that can hold a reserve, and says what it was asked for. */
+class ReservingDeviceSink extends DeviceSink {
+  reserveMs: number | undefined;
+  setReserveMs(ms: number): void {
+    this.reserveMs = ms;
+  }
+  reserveLevelMs(): number {
+    return this.description === 'Speakers' ? 7 : 3;
+  }
+}
+
 describe('FallbackPlaybackSink', () => {
   function fallback(present?: { now: boolean }) {
     const clock = new ManualClock();
@@ -189,6 +200,29 @@ describe('FallbackPlaybackSink', () => {
     await flush();
     assert.deepEqual(errors.map((e) => e.message), ['gone too']);
     assert.equal(t.defaults.length, 1);
+  });
+
+  it("offers a reserve only where the chosen device can hold one, and passes it on to the default output", async () => {
+    assert.equal(fallback().sink.setReserveMs, undefined, 'a device without a reserve');
+    const defaults: ReservingDeviceSink[] = [];
+    const chosen = new ReservingDeviceSink('USB Headphones');
+    const sink = new FallbackPlaybackSink({
+      chosen,
+      openDefault: () => {
+        const d = new ReservingDeviceSink('Speakers');
+        defaults.push(d);
+        return d;
+      },
+      onFallback: () => {},
+    });
+    sink.setReserveMs?.(55);
+    await sink.start(render, () => {});
+    assert.equal(chosen.reserveMs, 55);
+    assert.equal(sink.reserveLevelMs?.(), 3);
+    chosen.onError!(new AuraError('ERR_DEVICE_UNAVAILABLE', 'unplugged'));
+    await flush();
+    assert.equal(defaults[0]?.reserveMs, 55, 'the default output holds the same reserve');
+    assert.equal(sink.reserveLevelMs?.(), 7, "the level is the default output's now");
   });
 
   it('moves when the chosen device leaves the device list, though its stream did not fail', async () => {

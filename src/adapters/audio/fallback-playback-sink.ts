@@ -38,9 +38,21 @@ export class FallbackPlaybackSink implements ClockedSink {
   private stopped = false;
   private cancelWatch: (() => void) | undefined;
   private ready: ((frames: number) => boolean) | undefined;
+  private reserveMs = 0;
+  /** Present when the chosen sink can hold a reserve; passed on to the default output if it comes to that. */
+  readonly setReserveMs?: (ms: number) => void;
+  /** The reserve's level on the output playing now (0 on one that holds none). */
+  readonly reserveLevelMs?: () => number;
 
   constructor(private readonly options: FallbackPlaybackOptions) {
     this.current = options.chosen;
+    if (options.chosen.setReserveMs !== undefined && options.chosen.reserveLevelMs !== undefined) {
+      this.setReserveMs = (ms) => {
+        this.reserveMs = ms;
+        this.current.setReserveMs?.(ms);
+      };
+      this.reserveLevelMs = () => this.current.reserveLevelMs?.() ?? 0;
+    }
   }
 
   /** The device playing now. */
@@ -98,6 +110,7 @@ export class FallbackPlaybackSink implements ClockedSink {
     await this.current.stop().catch(() => {});
     if (this.stopped) return;
     const fallback = this.options.openDefault();
+    if (this.setReserveMs !== undefined) fallback.setReserveMs?.(this.reserveMs);
     try {
       await fallback.start(render, onError, this.ready);
     } catch (startErr) {

@@ -13,6 +13,10 @@
  * 2 ms on the system clock and placed on the sink's clock by the last reported position. render()
  * is thereby asked for audio at the sink's own rate, as a sound card's callback would.
  *
+ * A listener may ask it to keep a reserve beyond aheadMs (setReserveMs): most of its jitter buffer's target,
+ * handed over early so that it plays on through a stall of this process, which audio still in the jitter
+ * buffer cannot.
+ *
  * Holdover as in AudifyPlaybackSink: while audio is still queued, a chunk `ready` says has no received
  * audio yet is waited for (refill() or the next tick writes it) instead of being filled with a fade.
  */
@@ -124,6 +128,8 @@ export class PacatPlaybackSink implements ClockedSink {
   private priming = 0;
   private lastFailure: string | undefined;
   private stderrTail = '';
+  /** Audio queued beyond aheadMs for the listener (setReserveMs) [ms]. */
+  private reserveMs = 0;
 
   constructor(options: PacatPlaybackOptions = {}) {
     const profile = pacatPathSizes(options.profile ?? 'standard');
@@ -151,6 +157,22 @@ export class PacatPlaybackSink implements ClockedSink {
     return this.pulseUnderruns;
   }
 
+  /**
+   * Keeps `ms` (0..2000) more queued beyond aheadMs: audio the listener hands over early, which plays on
+   * while this process stalls. Before start() PulseAudio is asked for a buffer that much larger too, so the
+   * reserve waits there rather than in the pipe, where a stall of pacat's would still hold it back.
+   */
+  setReserveMs(ms: number): void {
+    if (!(ms >= 0 && ms <= 2000)) throw new RangeError(`reserve must be in 0..2000 ms, got ${ms}`);
+    this.reserveMs = ms;
+  }
+
+  /** What is queued beyond aheadMs now [ms] (negative while below it); 0 when not playing. */
+  reserveLevelMs(): number {
+    if (this.state !== 'running') return 0;
+    return framesToMs(this.queuedFrames()) - this.sizes.aheadMs;
+  }
+
   /** Starts pacat and playing; rejects with ERR_AUDIO_BACKEND (no pacat) or ERR_DEVICE_UNAVAILABLE. */
   async start(render: (frames: number) => Float32Array, onError: (err: AuraError) => void, ready?: (frames: number) => boolean): Promise<void> {
     if (this.state !== 'idle') throw new AuraError('ERR_CLOSED', 'this playback sink was already started');
@@ -166,7 +188,7 @@ export class PacatPlaybackSink implements ClockedSink {
       '--format=float32le',
       `--rate=${SAMPLE_RATE}`,
       `--channels=${CHANNELS}`,
-      `--latency-msec=${this.sizes.pulseMs}`,
+      `--latency-msec=${Math.round(this.sizes.pulseMs + this.reserveMs)}`,
       '--client-name=AuraLync',
       '--stream-name=AuraLync playback',
       ...(this.options.sinkName === undefined ? [] : [`--device=${this.options.sinkName}`]),
@@ -286,7 +308,7 @@ export class PacatPlaybackSink implements ClockedSink {
   }
 
   /**
-   * Writes chunks until aheadMs is queued, holding back (while any is queued) one `ready` says is late.
+   * Writes chunks until aheadMs (and the reserve) is queued, holding back (while any is queued) one `ready` says is late.
    * While PulseAudio waits for its buffer to reach prebuf (which --latency-msec, or a user's own
    * PULSE_LATENCY_MSEC, may put above aheadMs), a chunk more is allowed each tick until it plays;
    * the surplus then plays out before the next write.
@@ -296,14 +318,17 @@ export class PacatPlaybackSink implements ClockedSink {
     if (this.state !== 'running' || !child || this.pipeFull) return;
     const chunk = this.sizes.chunkFrames;
     if (fromTick && !this.playing && this.queuedFrames() > 0) this.priming += chunk;
-    const aheadFrames = (this.sizes.aheadMs * SAMPLE_RATE) / 1000 + this.priming;
+    const aheadFrames = ((this.sizes.aheadMs + this.reserveMs) * SAMPLE_RATE) / 1000 + this.priming;
     try {
       for (let queued = this.queuedFrames(); queued + chunk <= aheadFrames || queued === 0; queued += chunk) {
         if (queued > 0 && this.ready !== undefined && !this.ready(chunk)) return;
         const wanted = chunk * CHANNELS;
+        // Counted as queued before render() takes it from the listener's buffer: what render() reads of
+        // the reserve's level then holds all the audio, not a chunk less (which the drift control made up
+        // for by holding ~5 ms more than its target).
+        this.written += chunk;
         const rendered = this.render?.(chunk) ?? new Float32Array(wanted);
         const samples = toLength(rendered, wanted);
-        this.written += chunk;
         if (!child.stdin.write(Buffer.from(samples.buffer, samples.byteOffset, wanted * 4))) {
           this.pipeFull = true;
           return;
