@@ -17,6 +17,7 @@
  * - AuraLync: `host --device al_src --codec opus|pcm` → `listen --device al_out --latency MS`: Opus (the
  *   default) and PCM (what Snapcast is given here). Each try also reports the listener's own figures, from
  *   the line it prints when stopped (`listener`: underruns, PulseAudio's among them, missing, trimmed, drift).
+ *   BENCH_SNAP_LISTENER_STALL_MS stops the listener's process that long every 2 s (a stall, on purpose).
  * - Snapcast (Debian's snapserver/snapclient, `build/setup-system.sh bench` installs them): parec of
  *   al_src's monitor into a FIFO → snapserver (pipe source, PCM codec, --stream.buffer MS) → snapclient
  *   (PulseAudio player into al_out). All on 127.0.0.1. Its other knobs are its defaults unless set:
@@ -72,6 +73,14 @@ const SNAP_PLAYER_MS = process.env.BENCH_SNAP_PLAYER_MS === undefined ? undefine
 /** The player's buffer_time for a stream buffer [ms]: snapclient's default 100, at most half the buffer. */
 const playerBufferMs = (bufferMs: number) => SNAP_PLAYER_MS ?? Math.max(10, Math.min(100, Math.round(bufferMs / 2)));
 const SNAP_PIPE_MS = Number(process.env.BENCH_SNAP_PIPE_MS ?? 50);
+/**
+ * Stalls forced on AuraLync's listener (BENCH_SNAP_LISTENER_STALL_MS, 0: none): the process is stopped
+ * (SIGSTOP) this long every BENCH_SNAP_LISTENER_STALL_EVERY_MS (2000), as a busy machine or a long garbage
+ * collection would stall it; pacat and PulseAudio run on. What a listener rides out of it is what it holds
+ * past its own process.
+ */
+const LISTENER_STALL_MS = Number(process.env.BENCH_SNAP_LISTENER_STALL_MS ?? 0);
+const LISTENER_STALL_EVERY_MS = Number(process.env.BENCH_SNAP_LISTENER_STALL_EVERY_MS ?? 2000);
 /** PULSE_LATENCY_MSEC for AuraLync's host only (BENCH_SNAP_HOST_PULSE_MS): its capture fragment [ms]; unset: AuraLync's own. */
 const HOST_PULSE_MS = process.env.BENCH_SNAP_HOST_PULSE_MS;
 /** Log lines that tell what went wrong in a Snapcast trial (snapserver 0.26 / snapclient 0.26 wording). */
@@ -135,17 +144,44 @@ async function startAuraLync(codec: 'opus' | 'pcm', latencyMs: number, log: stri
   const hostArgs = [MAIN_JS, 'host', '--device', 'al_src', '--port', String(port), '--name', 'bench', '--codec', codec];
   const host = watch(spawn(process.execPath, hostArgs, { env: hostEnv }), 'host', log);
   const children = [host];
+  let stopStalls: (() => void) | undefined;
   try {
     await waitForLine(log, /hosting 'bench'/, 15_000);
     const args = [MAIN_JS, 'listen', `127.0.0.1:${port}`, '--device', 'al_out', '--latency', String(latencyMs)];
-    children.push(watch(spawn(process.execPath, args, { env }), 'listener', log));
+    const listener = watch(spawn(process.execPath, args, { env }), 'listener', log);
+    children.push(listener);
     await waitForLine(log, /listening to bench/, 15_000);
+    stopStalls = LISTENER_STALL_MS > 0 ? stallRepeatedly(listener, LISTENER_STALL_MS, LISTENER_STALL_EVERY_MS) : undefined;
     await sleep(SETTLE_MS);
   } catch (err) {
+    stopStalls?.();
     await stopAll(children);
     throw err;
   }
-  return { stop: () => stopAll(children) };
+  return {
+    stop: () => {
+      stopStalls?.();
+      return stopAll(children);
+    },
+  };
+}
+
+/** Stops `child` for `ms` every `everyMs` until the returned function is called (which lets it run on). */
+function stallRepeatedly(child: ChildProcess, ms: number, everyMs: number): () => void {
+  let stalled = false;
+  const resume = () => {
+    if (stalled) child.kill('SIGCONT');
+    stalled = false;
+  };
+  const timer = setInterval(() => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    stalled = child.kill('SIGSTOP');
+    setTimeout(resume, ms);
+  }, everyMs);
+  return () => {
+    clearInterval(timer);
+    resume();
+  };
 }
 
 async function startSnapcast(bufferMs: number, dir: string, log: string[]): Promise<Carrier> {
@@ -434,6 +470,7 @@ export async function runVsSnapcast(): Promise<Record<string, unknown>> {
       settleMs: SETTLE_MS,
       keeperMs: Number(KEEPER_MS),
       hostPulseMs: HOST_PULSE_MS === undefined ? undefined : Number(HOST_PULSE_MS),
+      listenerStall: LISTENER_STALL_MS > 0 ? { ms: LISTENER_STALL_MS, everyMs: LISTENER_STALL_EVERY_MS } : undefined,
       sinkClockPpm: { al_src: round(srcPpm, 0), al_out: round(outPpm, 0) },
       note: 'clean = every 10 ms window of the received 1 kHz tone within 3 dB of its level (else a dropout window) with < 1 % of its energy elsewhere (else a click window); delay at the first marker, growth from the first to the second',
       results: [opus, pcm, snapcast, control],
