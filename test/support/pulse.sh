@@ -29,6 +29,12 @@ die() { echo "pulse.sh: $*" >&2; exit 1; }
 keeper_ms=${AURALYNC_PULSE_KEEPER_MS:-10}
 [[ $keeper_ms =~ ^[0-9]+$ && $keeper_ms -ge 1 ]] || die "AURALYNC_PULSE_KEEPER_MS must be a whole number of ms, not '$keeper_ms'"
 
+# AURALYNC_PULSE_REALTIME=1 has the daemon schedule its threads in real time (--realtime=yes
+# --high-priority=yes, where this process may), as a desktop's does through rtkit; off by default, as the
+# tests have always run it: then its threads compete with every other process for the CPU.
+realtime=no
+[[ ${AURALYNC_PULSE_REALTIME:-0} == 1 ]] && realtime=yes
+
 if [[ $cmd == start ]]; then
   for tool in pulseaudio pactl; do
     command -v "$tool" >/dev/null 2>&1 ||
@@ -81,7 +87,7 @@ if ! ready; then
 load-module module-native-protocol-unix auth-anonymous=1 auth-cookie-enabled=0 socket=$socket
 EOF
   # Root is fine here (CI containers run as root): --system=false keeps it a per-user daemon.
-  pulseaudio --system=false --daemonize=yes --exit-idle-time=-1 --realtime=no --high-priority=no \
+  pulseaudio --system=false --daemonize=yes --exit-idle-time=-1 --realtime="$realtime" --high-priority="$realtime" \
     --disallow-exit=yes --use-pid-file=yes -n -F "$dir/own.pa" \
     --log-target="file:$dir/pulse.log" >>"$dir/start.log" 2>&1 ||
     die "pulseaudio failed to start; see $dir/pulse.log and $dir/start.log"
