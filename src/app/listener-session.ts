@@ -108,8 +108,8 @@ const PING_INTERVAL_MS = 1000;
  * [ms]. Audio in the jitter buffer covers a late packet but not a stall of this process (GC, a busy
  * machine): the sink then writes nothing and its device runs dry. Handed to the sink early, the same audio
  * covers both, at the same delay. With the listener stopped for 30-40 ms every 2 s (bench/vs-snapcast, PCM,
- * --latency 25, 2026-12-03): PulseAudio ran the stream dry 22-33 times in each of four 65 s tries with the
- * whole target in the jitter buffer, 0-2 times in three with all but this much in the sink.
+ * --latency 25, 2026-12-03): PulseAudio ran the stream dry 11-33 times in each of six 65 s tries with the
+ * whole target in the jitter buffer, 0 times in each of two with all but this much in the sink.
  */
 const JITTER_BUFFER_SHARE_MS = 5;
 
@@ -268,9 +268,13 @@ export class ListenerSession {
 
   /** Audio held towards the target now [ms]: in the jitter buffer, and in the sink's reserve. */
   private heldMs(): number {
+    return Math.max(0, this.jitter.bufferedMs + this.reserveLevelMs());
+  }
+
+  /** What the sink's reserve holds now [ms]; 0 without one. */
+  private reserveLevelMs(): number {
     const { sink } = this.options;
-    const reserved = this.reserveMs > 0 && sink.kind === 'clocked' ? sink.reserveLevelMs?.() ?? 0 : 0;
-    return Math.max(0, this.jitter.bufferedMs + reserved);
+    return this.reserveMs > 0 && sink.kind === 'clocked' ? sink.reserveLevelMs?.() ?? 0 : 0;
   }
 
   /** Sets the listener's target [ms]: all but JITTER_BUFFER_SHARE_MS of it in the sink where it can hold it. */
@@ -283,7 +287,7 @@ export class ListenerSession {
     this.reserveMs = reserveFor(targetMs);
     this.jitter.setTargetMs(targetMs - this.reserveMs);
     sink.setReserveMs?.(this.reserveMs);
-    this.playout.setReserve(this.reserveMs, this.reserveMs > 0 ? () => sink.reserveLevelMs?.() ?? 0 : () => 0);
+    this.playout.setReserve(this.reserveMs, () => this.reserveLevelMs());
   }
 
   /** The jitter buffer's underruns plus the output's own. */
