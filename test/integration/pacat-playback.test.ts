@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { CHANNELS, SAMPLE_RATE, framesToMs } from '../../src/core/audio-format.js';
 import { isAuraError, type AuraError } from '../../src/core/errors.js';
 import { playsThroughPacat } from '../../src/adapters/audio/audio-backend.js';
-import { PacatPlaybackSink, isPacatAvailable, pacatPathSizes } from '../../src/adapters/audio/pacat-playback-sink.js';
+import { PacatPlaybackSink, isPacatAvailable, pacatPathSizes, withReserve } from '../../src/adapters/audio/pacat-playback-sink.js';
 import { pulseSinkName } from '../../src/adapters/audio/pulse-sink-names.js';
 import { startPulse, stopPulse, type PulseEnv } from '../support/pulse.js';
 import { leftChannel, loudestStretch, rms, stereoSine as sine } from '../support/signals.js';
@@ -208,13 +208,13 @@ describe('pacat playback on a real PulseAudio (integration)', function () {
   });
 
   it('keeps a reserve queued beyond its margin, and plays on through a stall of this process that outlasts the margin', async function () {
-    // Without the reserve a 50 ms stall runs the 40 ms margin dry every time (the test above, with less);
+    // Without a reserve a 50 ms stall runs the standard 40 ms margin dry every time (checked by hand; the test above, with less);
     // PulseAudio running the stream dry once for reasons of its own on a loaded CI machine is not what this checks.
     this.retries(2);
     const sink = new PacatPlaybackSink({ sinkName: 'al_out' });
     toStop.push(sink);
     sink.setReserveMs(60);
-    const margin = pacatPathSizes('standard').aheadMs;
+    const margin = withReserve(pacatPathSizes('standard'), 60).aheadMs;
     await sink.start((frames) => sine(frames, 440, 0.5, 0), () => {});
     await sleep(500);
     const levels: number[] = [];

@@ -15,7 +15,7 @@
  *
  * A listener may ask it to keep a reserve beyond aheadMs (setReserveMs): most of its jitter buffer's target,
  * handed over early so that it plays on through a stall of this process, which audio still in the jitter
- * buffer cannot.
+ * buffer cannot. The reserve does the margin's work, so it also stands in for part of it (withReserve).
  *
  * Holdover as in AudifyPlaybackSink: while audio is still queued, a chunk `ready` says has no received
  * audio yet is waited for (refill() or the next tick writes it) instead of being filled with a fade.
@@ -33,6 +33,8 @@ export interface PacatPathSizes {
   readonly chunkFrames: number;
   readonly aheadMs: number;
   readonly pulseMs: number;
+  /** The least a reserve brings aheadMs and pulseMs down to [ms] (see withReserve). */
+  readonly leastAheadMs: number;
 }
 
 /**
@@ -48,7 +50,21 @@ export interface PacatPathSizes {
  * grew it 10-20 ms in short Opus runs (bench/e2e-pulse: 117-136 ms at --latency 60, 89-98 without).
  */
 export function pacatPathSizes(profile: OutputProfile): PacatPathSizes {
-  return profile === 'lean' ? { chunkFrames: 240, aheadMs: 20, pulseMs: 20 } : { chunkFrames: 240, aheadMs: 40, pulseMs: 40 };
+  return profile === 'lean'
+    ? { chunkFrames: 240, aheadMs: 20, pulseMs: 20, leastAheadMs: 20 }
+    : { chunkFrames: 240, aheadMs: 40, pulseMs: 40, leastAheadMs: 20 };
+}
+
+/**
+ * The sizes to play with when a reserve of `reserveMs` is queued beyond aheadMs: the reserve counts toward
+ * aheadMs and pulseMs, which give up as much of it as they hold above leastAheadMs. The margin and the
+ * reserve wait in the same place (PulseAudio's buffer) and ride out the same stalls, so what the standard
+ * profile's 40 / 40 was measured for (PulseAudio holding 40 ms while the listener's target waited in its
+ * jitter buffer) stays true with 20 / 20 and a reserve of 20 or more, and the delay is 20 ms less.
+ */
+export function withReserve(sizes: PacatPathSizes, reserveMs: number): PacatPathSizes {
+  const given = Math.max(0, Math.min(reserveMs, sizes.aheadMs - sizes.leastAheadMs));
+  return { ...sizes, aheadMs: sizes.aheadMs - given, pulseMs: Math.max(1, sizes.pulseMs - given) };
 }
 
 /** Options of PacatPlaybackSink. */
@@ -109,7 +125,8 @@ export function isPacatAvailable(command = 'pacat'): boolean {
 export class PacatPlaybackSink implements ClockedSink {
   readonly kind = 'clocked';
   private readonly options: PacatPlaybackOptions;
-  private readonly sizes: PacatPathSizes;
+  /** The output path's sizes; from start() on, less what the reserve given before it takes over (withReserve). */
+  private sizes: PacatPathSizes;
   private readonly clock: Clock;
   private child: ChildProcessWithoutNullStreams | undefined;
   private render: ((frames: number) => Float32Array) | undefined;
@@ -138,7 +155,8 @@ export class PacatPlaybackSink implements ClockedSink {
     const pulseMs = options.pulseMs ?? profile.pulseMs;
     if (!(pulseMs >= 1 && pulseMs <= 1000)) throw new RangeError(`pulseMs must be in 1..1000, got ${pulseMs}`);
     this.options = options;
-    this.sizes = { chunkFrames: profile.chunkFrames, aheadMs, pulseMs };
+    // A margin the caller chose is kept as it is.
+    this.sizes = { chunkFrames: profile.chunkFrames, aheadMs, pulseMs, leastAheadMs: options.aheadMs ?? profile.leastAheadMs };
     this.clock = options.clock ?? systemClock;
   }
 
@@ -160,7 +178,9 @@ export class PacatPlaybackSink implements ClockedSink {
   /**
    * Keeps `ms` (0..2000) more queued beyond aheadMs: audio the listener hands over early, which plays on
    * while this process stalls. Before start() PulseAudio is asked for a buffer that much larger too, so the
-   * reserve waits there rather than in the pipe, where a stall of pacat's would still hold it back.
+   * reserve waits there rather than in the pipe, where a stall of pacat's would still hold it back; and the
+   * reserve given before start() takes over part of the margin (withReserve: 40 / 40 become 20 / 20 with a
+   * reserve of 20 or more).
    */
   setReserveMs(ms: number): void {
     if (!(ms >= 0 && ms <= 2000)) throw new RangeError(`reserve must be in 0..2000 ms, got ${ms}`);
@@ -177,6 +197,7 @@ export class PacatPlaybackSink implements ClockedSink {
   async start(render: (frames: number) => Float32Array, onError: (err: AuraError) => void, ready?: (frames: number) => boolean): Promise<void> {
     if (this.state !== 'idle') throw new AuraError('ERR_CLOSED', 'this playback sink was already started');
     this.state = 'running';
+    this.sizes = withReserve(this.sizes, this.reserveMs);
     this.render = render;
     this.ready = ready;
     this.onError = onError;
