@@ -46,8 +46,9 @@ export interface PacatPathSizes {
  * 2026-12-03), underruns per run, pulseMs/aheadMs: 20/30 (the standard until then) 8, 2; 30/30 1, 5;
  * 40/30 1, 0, 3, 2, 1; 30/40 0, 0, 0, 2; 40/40 0, 0; 20/40 4, 4; 20/50 1, 4; 40/20 18; 60/30 5. So the
  * standard profile is 40/40 (less what a reserve stands in for: withReserve): ~10 ms more delay than 20/30,
- * for a stream that stays whole (10/30, tried earlier: 6 in 3 minutes). Growing aheadMs after each underrun was tried and not kept: startup underruns
- * grew it 10-20 ms in short Opus runs (bench/e2e-pulse: 117-136 ms at --latency 60, 89-98 without).
+ * for a stream that stays whole (10/30, tried earlier: 6 in 3 minutes). Growing aheadMs after each underrun
+ * was tried and not kept: startup underruns grew it 10-20 ms in short Opus runs (bench/e2e-pulse: 117-136 ms
+ * at --latency 60, 89-98 without).
  */
 export function pacatPathSizes(profile: OutputProfile): PacatPathSizes {
   return profile === 'lean'
