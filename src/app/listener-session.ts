@@ -113,6 +113,15 @@ const PING_INTERVAL_MS = 1000;
  */
 const JITTER_BUFFER_SHARE_MS = 5;
 
+/**
+ * How long a listener's first start after connecting waits past the first packet [ms] (JitterBuffer settleMs).
+ * The first ~100 ms of an Opus stream came irregularly here (bench/delay-over-time with the buffer's arrivals
+ * logged, 2026-12-03): 1, 1 and 3 packets within 11 ms, then gaps of 18, 6, 6 and 24 ms, then pairs every 20 ms;
+ * a start inside that burst began ~5-14 ms above the level the drift control then held for the rest of the
+ * stream. Audio held past the start's level is dropped, so the wait adds no delay, only 100 ms of silence first.
+ */
+const FIRST_START_SETTLE_MS = 100;
+
 /** The part of a listener's target a reserving sink holds [ms]. */
 function reserveFor(targetMs: number): number {
   return Math.max(0, targetMs - JITTER_BUFFER_SHARE_MS);
@@ -166,7 +175,10 @@ export class ListenerSession {
     this.limiter = new BoostLimiter({ boost: options.boost });
     const { sink } = options;
     this.reserving = sink.kind === 'clocked' && sink.setReserveMs !== undefined && sink.reserveLevelMs !== undefined;
-    this.jitter = new JitterBuffer({ targetMs: options.latencyMs - (this.reserving ? reserveFor(options.latencyMs) : 0) });
+    this.jitter = new JitterBuffer({
+      targetMs: options.latencyMs - (this.reserving ? reserveFor(options.latencyMs) : 0),
+      settleMs: FIRST_START_SETTLE_MS,
+    });
     this.playout = new RateMatchedPlayout(this.jitter);
     const adaptive = options.adaptiveLatency;
     this.estimator = adaptive && options.protocol === 'v2' ? new JitterEstimator({ minTargetMs: adaptive.minMs, maxTargetMs: adaptive.maxMs }) : undefined;

@@ -10,6 +10,12 @@ export interface JitterBufferOptions {
   readonly targetMs: number;
   /** Hard cap on held audio [ms], targetMs..60000 (default max(1000, 4 * targetMs)). */
   readonly maxMs?: number;
+  /**
+   * Rendering a first start (of the buffer, or after reset(): a new connection) waits for past the first
+   * arrival [ms], 0..1000 (default 0): what a connection brings first may be a backlog, arriving over several
+   * renders. What is held beyond the start's level is dropped when it starts, so the wait adds no delay.
+   */
+  readonly settleMs?: number;
 }
 
 /** A snapshot of the buffer's state and counters (counters only grow, reset() included). */
@@ -28,8 +34,10 @@ export interface JitterBufferStats {
   readonly lateDrops: number;
   /** Packets the sequence numbers show were never received. */
   readonly missingPackets: number;
-  /** Audio discarded to bring the buffer back to target [frames]. */
+  /** Audio discarded to bring the buffer back to target while playing, or past maxMs [frames]. */
   readonly overflowDroppedFrames: number;
+  /** Audio older than what playing started with, dropped then (a burst, or late packets after an underrun) [frames]. */
+  readonly startSkippedFrames: number;
   /** Frames of received audio handed to the sink [frames]. */
   readonly playedFrames: number;
 }
@@ -64,7 +72,8 @@ function fadeOutGain(k: number): number {
 
 /**
  * Holds decoded 48 kHz stereo chunks for a sink that pulls on its own clock. Pure: no timers; the sink's
- * render() calls are the clock. Playing starts once targetMs (and at least one whole render) is held; while
+ * render() calls are the clock. Playing starts once targetMs is held beyond what the render that starts it
+ * takes, plus half an arrival (see #startIfHeld), older audio dropped; while
  * playing, a buffer whose *floor* (its lowest level over the last 125-250 ms of playback) stays more than
  * max(20 ms, target / 2) above the target is trimmed by the floor's excess, with a 2.5 ms crossfade. The
  * floor, not the level of the moment: on a jittery link the level peaks every time late packets arrive
@@ -95,6 +104,15 @@ export class JitterBuffer {
   #lateDrops = 0;
   #missingPackets = 0;
   #overflowDroppedFrames = 0;
+  /** Frames pushed since the last render(): the arrival a render sees. */
+  #pushedSinceRender = 0;
+  /** Renders that saw an arrival since the buffer last began buffering, and the size of the latest [frames]. */
+  #arrivalsWhileBuffering = 0;
+  #lastArrivalFrames = 0;
+  readonly #settleFrames: number;
+  /** Frames still to render before a first start may happen (see settleMs). */
+  #settleLeft: number;
+  #startSkippedFrames = 0;
   #playedFrames = 0;
   /** Lowest level seen in the current and in the previous half window of playback [frames]. */
   #floorNow = Infinity;
@@ -109,6 +127,10 @@ export class JitterBuffer {
     if (maxMs !== undefined && !(maxMs >= targetMs && maxMs <= MAX_CAP_MS)) {
       throw new RangeError(`maxMs must be from targetMs (${targetMs}) to ${MAX_CAP_MS}, got ${maxMs}`);
     }
+    const settleMs = options.settleMs ?? 0;
+    if (!(settleMs >= 0 && settleMs <= 1000)) throw new RangeError(`settleMs must be from 0 to 1000, got ${settleMs}`);
+    this.#settleFrames = msToFrames(settleMs);
+    this.#settleLeft = this.#settleFrames;
     this.#maxMsOption = maxMs;
     this.#targetMs = targetMs;
     this.#targetFrames = msToFrames(targetMs);
@@ -141,6 +163,7 @@ export class JitterBuffer {
       lateDrops: this.#lateDrops,
       missingPackets: this.#missingPackets,
       overflowDroppedFrames: this.#overflowDroppedFrames,
+      startSkippedFrames: this.#startSkippedFrames,
       playedFrames: this.#playedFrames,
     };
   }
@@ -176,6 +199,7 @@ export class JitterBuffer {
     if (samples.length === 0) return;
     this.#chunks.push({ captureTimeMs, samples, offset: 0 });
     this.#bufferedFrames += samples.length / CHANNELS;
+    this.#pushedSinceRender += samples.length / CHANNELS;
     if (this.#bufferedFrames > this.#maxFrames) this.#trimToTarget();
   }
 
@@ -183,9 +207,13 @@ export class JitterBuffer {
   render(frames: number): Float32Array {
     if (!Number.isInteger(frames) || frames < 0) throw new RangeError(`frames must be a non-negative integer, got ${frames}`);
     const out = new Float32Array(frames * CHANNELS);
-    if (this.#state === 'buffering' && this.#bufferedFrames >= Math.max(this.#targetFrames, frames) && frames > 0) {
-      this.#state = 'playing';
+    if (this.#pushedSinceRender > 0) {
+      this.#arrivalsWhileBuffering++;
+      this.#lastArrivalFrames = this.#pushedSinceRender;
+      this.#pushedSinceRender = 0;
     }
+    if (this.#state === 'buffering' && this.#arrivalsWhileBuffering > 0) this.#settleLeft -= frames;
+    if (this.#state === 'buffering' && frames > 0 && this.#arrivalsWhileBuffering >= 2 && this.#settleLeft <= 0) this.#startIfHeld(frames);
     let real = 0;
     if (this.#state === 'playing') {
       this.#trimSustainedExcess(frames);
@@ -197,6 +225,25 @@ export class JitterBuffer {
     if (this.#state === 'playing' && real < frames) this.#underrun(out, real, frames);
     if (frames > 0) this.#lastFrame.set(out.subarray((frames - 1) * CHANNELS, frames * CHANNELS));
     return out;
+  }
+
+  /**
+   * Starts playing once the buffer holds its target beyond this render, plus half an arrival, dropping what it
+   * holds beyond that. The level the sink's drift control holds at the target is the mean of a sawtooth that
+   * rises by an arrival and falls until the next, and a start comes just after an arrival: so this starts the
+   * mean at the target. The sink queued silence meanwhile, which is ahead of this audio whatever the buffer
+   * does; starting with less (the target, less the render, as before) started a PCM listener ~5-7 ms short of
+   * its target (its 10 ms arrivals: the host's capture fragments), and with more (a backlog, late packets after
+   * an underrun) started it late, and the drift control took ~25 s to make either up. The first arrival may
+   * be a backlog, so the second gives the size.
+   */
+  #startIfHeld(frames: number): void {
+    const startFrames = this.#targetFrames + frames + Math.round(this.#lastArrivalFrames / 2);
+    if (this.#bufferedFrames < startFrames) return;
+    const excess = this.#bufferedFrames - startFrames;
+    this.#dropOldest(excess);
+    this.#startSkippedFrames += excess;
+    this.#state = 'playing';
   }
 
   /** Capture time [ms] of the next frame to be played, or undefined when nothing is held. */
@@ -212,6 +259,9 @@ export class JitterBuffer {
     this.#bufferedFrames = 0;
     this.#newestSeq = undefined;
     this.#state = 'buffering';
+    this.#pushedSinceRender = 0;
+    this.#arrivalsWhileBuffering = 0;
+    this.#settleLeft = this.#settleFrames;
     this.#fadeInLeft = 0;
     this.#resetFloor();
   }
@@ -290,14 +340,19 @@ export class JitterBuffer {
       this.#tailAt = 0;
       this.#fadeInLeft = FADE_FRAMES;
     }
-    let left = excess;
+    this.#dropOldest(excess);
+    this.#overflowDroppedFrames += excess;
+  }
+
+  /** Consumes the oldest `frames` held frames unplayed. */
+  #dropOldest(frames: number): void {
+    let left = frames;
     while (left > 0) {
       const head = this.#chunks[0] as Chunk;
       const n = Math.min(head.samples.length / CHANNELS - head.offset, left);
       this.#consume(head, n);
       left -= n;
     }
-    this.#overflowDroppedFrames += excess;
   }
 
   /** Ramps up the first of `real` frames of `out` while a fade-in is due. */
@@ -328,6 +383,7 @@ export class JitterBuffer {
     this.#underruns++;
     this.#concealedFrames += frames - real;
     this.#state = 'buffering';
+    this.#arrivalsWhileBuffering = 0;
     this.#resetFloor();
     this.#fadeInLeft = FADE_FRAMES;
     const faded = Math.min(real, FADE_FRAMES);

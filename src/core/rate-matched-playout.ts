@@ -37,7 +37,10 @@ export class RateMatchedPlayout {
   /** Exactly `frames` interleaved stereo frames for the sink; also advances the drift controller. */
   render(frames: number): Float32Array {
     while (this.fifo.length < frames * CHANNELS) {
-      const produced = this.resampler.process(this.jitter.render(PULL_FRAMES));
+      // Until the buffer plays, the rest of the request is asked of it at once: it starts holding its target
+      // beyond what the render that starts it takes (JitterBuffer.render), so that render must be the whole request.
+      const pull = this.jitter.state === 'playing' ? PULL_FRAMES : Math.max(PULL_FRAMES, frames - this.fifo.length / CHANNELS);
+      const produced = this.resampler.process(this.jitter.render(pull));
       if (produced.length === 0) continue;
       const grown = new Float32Array(this.fifo.length + produced.length);
       grown.set(this.fifo);

@@ -60,7 +60,12 @@ async function estimateWith(welcomeExtra: Record<string, unknown>): Promise<numb
   await flush();
   const welcome = { protocol: 2, codec: 'opus', sampleRate: 48000, channels: 2, packetFrames: PACKET_FRAMES, hostName: 'h', ...welcomeExtra };
   hostEnd?.write(encodeJsonFrame(FrameType.Welcome, welcome));
-  for (let seq = 0; seq < 10; seq++) hostEnd?.write(encodeAudioFrame(seq, seq * 10, new Uint8Array([0xf0, 1, 2])));
+  // Two arrivals with 100 ms of silence rendered between, as a device pulling would see them (a first start
+  // waits that long past the first packet): the second starts playing.
+  for (let seq = 0; seq < 5; seq++) hostEnd?.write(encodeAudioFrame(seq, seq * 10, new Uint8Array([0xf0, 1, 2])));
+  await flush();
+  sink.render?.(4800);
+  for (let seq = 5; seq < 10; seq++) hostEnd?.write(encodeAudioFrame(seq, seq * 10, new Uint8Array([0xf0, 1, 2])));
   await flush();
   sink.render?.(240);
   const stats = session.stats();

@@ -31,7 +31,7 @@ function concat(parts: Float32Array[]): Float32Array {
 }
 
 describe('JitterBuffer', () => {
-  it('stays silent until the target is held, then plays every sample exactly', () => {
+  it('stays silent until the target is held beyond the render, starts with just that, then plays every sample exactly', () => {
     const buffer = new JitterBuffer({ targetMs: 100 }); // 4800 frames
     let pushed = 0;
     let seq = 0;
@@ -39,39 +39,52 @@ describe('JitterBuffer', () => {
       buffer.push(seq++, pushed / 48, ramp(pushed, frames));
       pushed += frames;
     };
-    for (let i = 0; i < 9; i++) push(480);
-    assert.ok(buffer.render(333).every((x) => x === 0));
+    for (let i = 0; i < 10; i++) push(480);
+    assert.ok(buffer.render(333).every((x) => x === 0), 'one arrival (it may be a backlog): still buffering');
     assert.equal(buffer.state, 'buffering');
     push(480);
-    const played: Float32Array[] = [];
+    push(480); // a second arrival, of 960: 5760 held, 4800 + 333 + 960 / 2 needed, the oldest 147 skipped
+    const first = buffer.render(333);
+    assert.equal(buffer.state, 'playing');
+    assert.equal(buffer.stats.startSkippedFrames, 147);
+    assert.equal(buffer.bufferedMs * 48, 4800 + 480, 'holds its target and half an arrival after the render that started it');
+    const played: Float32Array[] = [first];
     for (const frames of [333, 1, 777, 480, 1024, 5, 999, 250]) {
       while (buffer.bufferedMs * 48 < frames + 1000) push([480, 960, 1024][seq % 3] as number);
       played.push(buffer.render(frames));
       assert.equal(buffer.state, 'playing');
     }
     const out = concat(played);
-    const expected = ramp(0, out.length / 2);
+    const expected = ramp(147, out.length / 2);
     assert.ok(Buffer.from(out.buffer).equals(Buffer.from(expected.buffer)), 'bit-exact continuity');
     assert.equal(buffer.stats.playedFrames, out.length / 2);
     assert.equal(buffer.stats.underruns, 0);
   });
 
   it('fades out on an underrun, counts it once, and re-buffers to the target', () => {
-    const buffer = new JitterBuffer({ targetMs: 20 });
+    const buffer = new JitterBuffer({ targetMs: 20 }); // 960 frames
     let frame = 0;
-    for (let seq = 0; seq < 2; seq++, frame += 480) buffer.push(seq, 0, tone(frame, 480));
-    const out: Float32Array[] = [];
-    for (let i = 0; i < 6; i++) out.push(buffer.render(256)); // 960 held, 1536 asked: runs dry in the 4th
+    let seq = 0;
+    const push = (packets: number): void => {
+      for (let i = 0; i < packets; i++, seq++, frame += 480) buffer.push(seq, 0, tone(frame, 480));
+    };
+    push(2);
+    assert.ok(buffer.render(256).every((x) => x === 0), 'one arrival: still buffering');
+    push(2);
+    const out = [buffer.render(256)]; // the second arrival (960) starts it: 960 + 256 + 480 of the 1920 held
+    assert.equal(buffer.state, 'playing');
+    for (let i = 0; i < 6; i++) out.push(buffer.render(256)); // 1440 left, 1536 asked: runs dry in the 6th
     assert.equal(buffer.stats.underruns, 1);
-    assert.equal(buffer.stats.concealedFrames, 4 * 256 - 960, 'the part of the 4th render that had no audio');
+    assert.equal(buffer.stats.concealedFrames, 6 * 256 - 1440, 'the part of the 6th render that had no audio');
     assert.equal(buffer.state, 'buffering');
-    buffer.push(2, 0, tone(frame, 480));
+    push(1);
     out.push(buffer.render(256));
     assert.ok(out[out.length - 1]?.every((x) => x === 0), 'silent while re-buffering');
-    buffer.push(3, 0, tone(frame + 480, 480));
+    push(4);
     for (let i = 0; i < 3; i++) out.push(buffer.render(256));
     assert.equal(buffer.state, 'playing');
     assert.equal(buffer.stats.underruns, 1);
+    assert.equal(buffer.stats.startSkippedFrames, 2 * 224, 'each start drops what it holds beyond its target, the render and half an arrival');
     // A 100 Hz tone at 0.8 moves at most 0.0105 per frame; fading out and back in may add a few % of full scale.
     const step = largestStep(concat(out));
     assert.ok(step < 0.03, `largest step ${step}`);
@@ -79,12 +92,59 @@ describe('JitterBuffer', () => {
 
   it('fades out without a click when the buffer is empty exactly at a render boundary', () => {
     const buffer = new JitterBuffer({ targetMs: 10 });
-    buffer.push(0, 0, tone(0, 600));
-    const out = [buffer.render(600), buffer.render(64), buffer.render(128), buffer.render(128)];
+    buffer.push(0, 0, tone(0, 840));
+    buffer.render(64);
+    buffer.push(1, 0, tone(840, 480)); // starts with 480 + 600 + 240 held: all of it
+    const out = [buffer.render(600), buffer.render(720), buffer.render(64), buffer.render(128), buffer.render(128)];
     assert.equal(buffer.stats.underruns, 1);
-    assert.ok(Math.abs(out[0]?.[1198] as number) > 0.7, 'the audio ends loud');
+    assert.ok(Math.abs(out[1]?.[1438] as number) > 0.7, 'the audio ends loud');
     assert.ok(largestStep(concat(out)) < 0.03);
-    assert.ok(out[3]?.every((x) => x === 0), 'then silence');
+    assert.ok(out[4]?.every((x) => x === 0), 'then silence');
+  });
+
+  it('waits settleMs past the first arrival before a first start, skipping a backlog that came over several renders', () => {
+    const buffer = new JitterBuffer({ targetMs: 10, settleMs: 20 }); // 480 frames; 960 frames of rendering
+    let seq = 0;
+    const push = (packets: number): void => {
+      for (let i = 0; i < packets; i++, seq++) buffer.push(seq, seq * 10, ramp(seq * 480, 480));
+    };
+    // A backlog in three arrivals, each enough to start on without the wait, 240 frames rendered after each.
+    for (const packets of [3, 1, 2]) {
+      push(packets);
+      assert.ok(buffer.render(240).every((x) => x === 0), `${seq} packets in: still settling`);
+    }
+    assert.equal(buffer.state, 'buffering');
+    push(1); // the fourth render past the first arrival: 960 frames rendered; the stream's own pace, 480 at a time
+    const first = buffer.render(240);
+    assert.equal(buffer.state, 'playing');
+    assert.equal(buffer.stats.startSkippedFrames, 7 * 480 - (480 + 240 + 240), 'all but the target, the render and half the last arrival');
+    assert.equal(first[0], Math.fround((7 * 480 - 960) / 1e6), 'plays the newest audio');
+    buffer.reset();
+    push(3);
+    buffer.render(240);
+    push(1);
+    buffer.render(240);
+    assert.equal(buffer.state, 'buffering', 'a new connection settles again');
+  });
+
+  it('after an underrun starts again on the second arrival, without the settling wait', () => {
+    const buffer = new JitterBuffer({ targetMs: 10, settleMs: 20 });
+    let seq = 0;
+    const push = (packets: number): void => {
+      for (let i = 0; i < packets; i++, seq++) buffer.push(seq, seq * 10, ramp(seq * 480, 480));
+    };
+    push(1);
+    for (let i = 0; i < 4; i++) buffer.render(240);
+    push(2);
+    buffer.render(240);
+    assert.equal(buffer.state, 'playing');
+    while (buffer.state === 'playing') buffer.render(240);
+    assert.equal(buffer.stats.underruns, 1);
+    push(2);
+    buffer.render(240);
+    push(1);
+    buffer.render(240);
+    assert.equal(buffer.state, 'playing');
   });
 
   it('drops duplicate and late packets', () => {
@@ -99,10 +159,11 @@ describe('JitterBuffer', () => {
     const buffer = new JitterBuffer({ targetMs: 10 });
     buffer.push(1, 0, ramp(0, 480));
     buffer.push(2, 10, ramp(480, 480));
+    buffer.render(240);
     buffer.push(5, 40, ramp(2400, 480));
     assert.equal(buffer.stats.missingPackets, 2);
-    const out = buffer.render(1440);
-    assert.equal(out[960 * 2], Math.fround(2400 / 1e6), 'packet 5 follows packet 2 directly');
+    assert.equal(buffer.render(720)[0], 0, 'starts with packet 1: 480 + 720 + 240 held');
+    assert.equal(buffer.render(720)[240 * 2], Math.fround(2400 / 1e6), 'packet 5 follows packet 2 directly');
     assert.equal(buffer.stats.underruns, 0);
   });
 
@@ -110,14 +171,21 @@ describe('JitterBuffer', () => {
     const buffer = new JitterBuffer({ targetMs: 40 }); // trims a floor above 40 + max(20, 20) = 60 ms
     let seq = 0;
     // 130 Hz: the audio after the cut is in opposite phase to the audio before it, the worst case for a click.
-    for (; seq < 9; seq++) buffer.push(seq, 0, tone(seq * 480, 480, 130)); // 90 ms held
-    const outs: Float32Array[] = [];
-    // 10 ms in, 10 ms out: the level stays at 90 ms. The floor is known after 125 ms of playback.
-    for (let i = 0; i < 12; i++) {
-      outs.push(buffer.render(480));
+    const push = (): void => {
       buffer.push(seq, 0, tone(seq * 480, 480, 130));
       seq++;
-      assert.equal(buffer.stats.overflowDroppedFrames, 0, `not yet trimmed after ${(i + 1) * 10} ms`);
+    };
+    for (let i = 0; i < 4; i++) push();
+    buffer.render(480);
+    for (let i = 0; i < 2; i++) push();
+    const outs = [buffer.render(480)]; // starts with 40 + 10 + 10 ms: 50 ms held after it
+    for (let i = 0; i < 4; i++) push(); // a burst: 90 ms held
+    // 10 ms in, 10 ms out: the level stays at 90 ms. The floor is the lowest level of two 125 ms half windows of
+    // playback, the first of which saw the start (60 ms): so the excess shows after the second.
+    for (let i = 0; i < 24; i++) {
+      outs.push(buffer.render(480));
+      push();
+      assert.equal(buffer.stats.overflowDroppedFrames, 0, `not yet trimmed after ${(i + 2) * 10} ms`);
     }
     outs.push(buffer.render(480));
     assert.equal(buffer.stats.overflowDroppedFrames, (90 - 40) * 48, 'the excess the floor showed');
@@ -128,7 +196,11 @@ describe('JitterBuffer', () => {
   it('keeps the peak of late packets arriving together (a jittery link)', () => {
     const buffer = new JitterBuffer({ targetMs: 40 });
     let seq = 0;
+    for (; seq < 4; seq++) buffer.push(seq, 0, tone(seq * 480, 480));
+    buffer.render(480);
     for (; seq < 6; seq++) buffer.push(seq, 0, tone(seq * 480, 480));
+    buffer.render(480); // starts with 40 + 10 + 10 ms, 50 held after it
+    for (; seq < 7; seq++) buffer.push(seq, 0, tone(seq * 480, 480)); // 60 ms
     // Each 100 ms: nothing for 50 ms (late packets), then those 5 packets and 5 more on time, together.
     for (let round = 0; round < 20; round++) {
       for (let i = 0; i < 5; i++) buffer.render(480);
@@ -161,11 +233,12 @@ describe('JitterBuffer', () => {
     const buffer = new JitterBuffer({ targetMs: 10 });
     assert.equal(buffer.playoutCaptureTimeMs(), undefined);
     buffer.push(0, 1000, ramp(0, 480));
-    buffer.push(1, 1010, ramp(480, 960));
     assert.equal(buffer.playoutCaptureTimeMs(), 1000);
     buffer.render(240);
-    assert.equal(buffer.playoutCaptureTimeMs(), 1005);
-    buffer.render(480);
+    buffer.push(1, 1010, ramp(480, 960));
+    buffer.render(480); // starts with 480 + 480 + 480 held: all of it
+    assert.equal(buffer.playoutCaptureTimeMs(), 1010);
+    buffer.render(240);
     assert.equal(buffer.playoutCaptureTimeMs(), 1015);
     buffer.render(720);
     assert.equal(buffer.playoutCaptureTimeMs(), undefined);
@@ -174,6 +247,7 @@ describe('JitterBuffer', () => {
   it('refuses bad options and bad packets', () => {
     for (const targetMs of [4, 2001, Number.NaN]) assert.throws(() => new JitterBuffer({ targetMs }), RangeError);
     assert.throws(() => new JitterBuffer({ targetMs: 100, maxMs: 50 }), RangeError);
+    for (const settleMs of [-1, 1001, Number.NaN]) assert.throws(() => new JitterBuffer({ targetMs: 100, settleMs }), RangeError);
     const buffer = new JitterBuffer({ targetMs: 50 });
     assert.throws(() => buffer.setTargetMs(1), RangeError);
     for (const seq of [-1, 2 ** 32, 1.5]) assert.throws(() => buffer.push(seq, 0, new Float32Array(2)), RangeError);

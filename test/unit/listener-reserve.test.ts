@@ -99,22 +99,23 @@ describe('the sink holds most of the target', () => {
   });
 
   it('the drift controller holds the jitter buffer and the reserve together at their joint target', () => {
-    /** The speed correction after 2 s of renders with the jitter buffer at its 5 ms and the reserve at `reserveLevel`. */
+    /** The speed correction after 2 s of renders with the jitter buffer at 7.5 ms and the reserve at `reserveLevel`. */
     const correctionWith = (reserveLevel: number): number => {
       const jitter = new JitterBuffer({ targetMs: 5 });
       const playout = new RateMatchedPlayout(jitter);
       playout.setReserve(20, () => reserveLevel);
       let seq = 0;
       for (let i = 0; i < 400; i++) {
-        // Topped up to 10 ms before each 5 ms render: the jitter buffer stays at 5-10 ms, about its target.
-        for (; jitter.bufferedFrames < 480; seq++) jitter.push(seq, seq * 5, new Float32Array(480).fill(0.1));
+        // A 5 ms packet before each 5 ms render: after each the jitter buffer holds its 5 ms and half an arrival.
+        jitter.push(seq, seq * 5, new Float32Array(480).fill(0.1));
+        seq++;
         playout.render(240);
       }
       return playout.controller.correctionPpm;
     };
-    const atTarget = correctionWith(20);
-    const above = correctionWith(35);
-    const below = correctionWith(5);
+    const atTarget = correctionWith(17.5); // 7.5 + 17.5: the joint target, 5 + 20
+    const above = correctionWith(32.5);
+    const below = correctionWith(2.5);
     assert.ok(Math.abs(atTarget) < 300, `at the joint target: ${atTarget.toFixed(0)} ppm`);
     assert.ok(above > atTarget + 1000, `15 ms above it plays faster: ${above.toFixed(0)} ppm`);
     assert.ok(below < atTarget - 1000, `15 ms below it plays slower: ${below.toFixed(0)} ppm`);

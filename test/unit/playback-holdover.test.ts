@@ -163,13 +163,15 @@ describe('RateMatchedPlayout.canRender', () => {
     const jitter = new JitterBuffer({ targetMs: 20 });
     const playout = new RateMatchedPlayout(jitter);
     jitter.push(0, 0, packet(20));
-    playout.render(240); // starts playing: 15 ms held (less what the resampler keeps)
+    playout.render(240);
+    jitter.push(1, 20, packet(20));
+    playout.render(240); // the second arrival starts it: 20 + 5 + 10 ms of the 40 held, 30 after it
     assert.equal(jitter.state, 'playing');
     assert.equal(playout.canRender(240), true);
     while (playout.canRender(240)) playout.render(240);
     assert.equal(jitter.stats.underruns, 0, 'canRender said no before any render ran short');
     assert.equal(playout.canRender(240), false);
-    jitter.push(1, 20, packet(10));
+    jitter.push(2, 40, packet(10));
     assert.equal(playout.canRender(240), true);
   });
 });
