@@ -107,7 +107,7 @@ export class JitterBuffer {
   /** Frames pushed since the last render(): the arrival a render sees. */
   #pushedSinceRender = 0;
   /** Renders that saw an arrival since the buffer last began buffering, and the size of the latest [frames]. */
-  #arrivalsWhileBuffering = 0;
+  #arrivalsSinceBuffering = 0;
   #lastArrivalFrames = 0;
   readonly #settleFrames: number;
   /** Frames still to render before a first start may happen (see settleMs). */
@@ -208,12 +208,12 @@ export class JitterBuffer {
     if (!Number.isInteger(frames) || frames < 0) throw new RangeError(`frames must be a non-negative integer, got ${frames}`);
     const out = new Float32Array(frames * CHANNELS);
     if (this.#pushedSinceRender > 0) {
-      this.#arrivalsWhileBuffering++;
+      this.#arrivalsSinceBuffering++;
       this.#lastArrivalFrames = this.#pushedSinceRender;
       this.#pushedSinceRender = 0;
     }
-    if (this.#state === 'buffering' && this.#arrivalsWhileBuffering > 0) this.#settleLeft -= frames;
-    if (this.#state === 'buffering' && frames > 0 && this.#arrivalsWhileBuffering >= 2 && this.#settleLeft <= 0) this.#startIfHeld(frames);
+    if (this.#state === 'buffering' && this.#arrivalsSinceBuffering > 0) this.#settleLeft -= frames;
+    if (this.#state === 'buffering' && frames > 0 && this.#arrivalsSinceBuffering >= 2 && this.#settleLeft <= 0) this.#startIfHeld(frames);
     let real = 0;
     if (this.#state === 'playing') {
       this.#trimSustainedExcess(frames);
@@ -232,10 +232,10 @@ export class JitterBuffer {
    * holds beyond that. The level the sink's drift control holds at the target is the mean of a sawtooth that
    * rises by an arrival and falls until the next, and a start comes just after an arrival: so this starts the
    * mean at the target. The sink queued silence meanwhile, which is ahead of this audio whatever the buffer
-   * does; starting with less (the target, less the render, as before) started a PCM listener ~5-7 ms short of
-   * its target (its 10 ms arrivals: the host's capture fragments), and with more (a backlog, late packets after
-   * an underrun) started it late, and the drift control took ~25 s to make either up. The first arrival may
-   * be a backlog, so the second gives the size.
+   * does. Starting with less (the target, less the render, as before) started a PCM listener 2-15 ms short of
+   * the delay it then kept (its 10 ms arrivals: the host's capture fragments; bench/delay-over-time, 2026-12-03),
+   * with more (a backlog, late packets after an underrun) late, and the drift control took ~40 s to make either
+   * up. The first arrival may be a backlog, so the second gives the size.
    */
   #startIfHeld(frames: number): void {
     const startFrames = this.#targetFrames + frames + Math.round(this.#lastArrivalFrames / 2);
@@ -260,7 +260,7 @@ export class JitterBuffer {
     this.#newestSeq = undefined;
     this.#state = 'buffering';
     this.#pushedSinceRender = 0;
-    this.#arrivalsWhileBuffering = 0;
+    this.#arrivalsSinceBuffering = 0;
     this.#settleLeft = this.#settleFrames;
     this.#fadeInLeft = 0;
     this.#resetFloor();
@@ -383,7 +383,7 @@ export class JitterBuffer {
     this.#underruns++;
     this.#concealedFrames += frames - real;
     this.#state = 'buffering';
-    this.#arrivalsWhileBuffering = 0;
+    this.#arrivalsSinceBuffering = 0;
     this.#resetFloor();
     this.#fadeInLeft = FADE_FRAMES;
     const faded = Math.min(real, FADE_FRAMES);
