@@ -116,9 +116,10 @@ const JITTER_BUFFER_SHARE_MS = 5;
 /**
  * How long a listener's first start after connecting waits past the first packet [ms] (JitterBuffer settleMs).
  * The first ~100 ms of an Opus stream came irregularly here (bench/delay-over-time with the buffer's arrivals
- * logged, 2026-12-03): 1, 1 and 3 packets within 11 ms, then gaps of 18, 6, 6 and 24 ms, then pairs every 20 ms;
- * a start inside that burst began ~5-14 ms above the level the drift control then held for the rest of the
- * stream. Audio held past the start's level is dropped, so the wait adds no delay, only 100 ms of silence first.
+ * logged, 2026-12-03): 1, 1 and 3 packets within 11 ms, then gaps of 18, 6, 6 and 24 ms (in another run a 48 ms
+ * stall of this process), then pairs every 20 ms; a start inside that began +4.8 / +9.2 ms above the delay the
+ * listener then kept (with this wait +0.3 / +2.9). Audio held past the start's level is dropped, so the wait adds
+ * no delay, only 100 ms of silence first.
  */
 const FIRST_START_SETTLE_MS = 100;
 
