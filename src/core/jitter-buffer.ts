@@ -212,8 +212,10 @@ export class JitterBuffer {
       this.#lastArrivalFrames = this.#pushedSinceRender;
       this.#pushedSinceRender = 0;
     }
-    if (this.#state === 'buffering' && this.#arrivalsSinceBuffering > 0) this.#settleLeft -= frames;
-    if (this.#state === 'buffering' && frames > 0 && this.#arrivalsSinceBuffering >= 2 && this.#settleLeft <= 0) this.#startIfHeld(frames);
+    if (this.#state === 'buffering' && this.#arrivalsSinceBuffering > 0) {
+      this.#settleLeft = Math.max(0, this.#settleLeft - frames);
+      if (frames > 0 && this.#arrivalsSinceBuffering >= 2 && this.#settleLeft === 0) this.#startIfHeld(frames);
+    }
     let real = 0;
     if (this.#state === 'playing') {
       this.#trimSustainedExcess(frames);
