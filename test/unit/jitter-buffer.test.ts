@@ -30,6 +30,14 @@ function concat(parts: Float32Array[]): Float32Array {
   return out;
 }
 
+/** Pushes `packets` 10 ms ramp packets at a time into `buffer`, numbered, stamped and continuing in order. */
+function rampFeeder(buffer: JitterBuffer): (packets: number) => void {
+  let seq = 0;
+  return (packets) => {
+    for (let i = 0; i < packets; i++, seq++) buffer.push(seq, seq * 10, ramp(seq * 480, 480));
+  };
+}
+
 describe('JitterBuffer', () => {
   it('stays silent until the target is held beyond the render, starts with just that, then plays every sample exactly', () => {
     const buffer = new JitterBuffer({ targetMs: 100 }); // 4800 frames
@@ -104,14 +112,13 @@ describe('JitterBuffer', () => {
 
   it('waits settleMs past the first arrival before a first start, skipping a backlog that came over several renders', () => {
     const buffer = new JitterBuffer({ targetMs: 10, settleMs: 20 }); // 480 frames; 960 frames of rendering
-    let seq = 0;
-    const push = (packets: number): void => {
-      for (let i = 0; i < packets; i++, seq++) buffer.push(seq, seq * 10, ramp(seq * 480, 480));
-    };
+    const push = rampFeeder(buffer);
     // A backlog in three arrivals, each enough to start on without the wait, 240 frames rendered after each.
+    let pushed = 0;
     for (const packets of [3, 1, 2]) {
       push(packets);
-      assert.ok(buffer.render(240).every((x) => x === 0), `${seq} packets in: still settling`);
+      pushed += packets;
+      assert.ok(buffer.render(240).every((x) => x === 0), `${pushed} packets in: still settling`);
     }
     assert.equal(buffer.state, 'buffering');
     push(1); // the fourth render past the first arrival: 960 frames rendered; the stream's own pace, 480 at a time
@@ -129,10 +136,7 @@ describe('JitterBuffer', () => {
 
   it('after an underrun starts again on the second arrival, without the settling wait', () => {
     const buffer = new JitterBuffer({ targetMs: 10, settleMs: 20 });
-    let seq = 0;
-    const push = (packets: number): void => {
-      for (let i = 0; i < packets; i++, seq++) buffer.push(seq, seq * 10, ramp(seq * 480, 480));
-    };
+    const push = rampFeeder(buffer);
     push(1);
     for (let i = 0; i < 4; i++) buffer.render(240);
     push(2);
