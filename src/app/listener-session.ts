@@ -9,6 +9,7 @@ import type { AudioCipher } from '../core/audio-cipher.js';
 import { AuraError, describeError, isAuraError } from '../core/errors.js';
 import { ALL_CODECS, parseChallenge, parseReject, parseWelcome, PROTOCOL_VERSION, type CodecName, type Welcome } from '../core/handshake.js';
 import { JitterBuffer } from '../core/jitter-buffer.js';
+import { AdaptiveTarget } from '../core/adaptive-target.js';
 import { JitterEstimator } from '../core/jitter-estimator.js';
 import { ListenerAccess } from '../core/listener-access.js';
 import type { ListenerHealth } from '../core/listener-health.js';
@@ -64,7 +65,7 @@ export interface ListenerOptions {
   /** Reconnect delays (tests inject a fast one). */
   readonly backoff?: Backoff;
   /** Called as each packet's audio is handed to the sink or jitter buffer, with its capture time [ms, host clock] (benchmarks). */
-  readonly onDelivered?: (captureTimeMs: number) => void;
+  readonly onDelivered?: (captureTimeMs: number, frames: number) => void;
   /** When true, start() rejects (ERR_HOST_UNREACHABLE) if the very first connection fails; later losses are always retried. */
   readonly failIfFirstConnectFails?: boolean;
   /** Asked before each reconnect where the host is now (e.g. its id re-resolved over mDNS); undefined keeps the last address. */
@@ -121,7 +122,7 @@ const JITTER_BUFFER_SHARE_MS = 5;
  * listener then kept (with this wait +0.3 / +2.9). Audio held past the start's level is dropped, so the wait adds
  * no delay, only 100 ms of silence first.
  */
-const FIRST_START_SETTLE_MS = 100;
+export const FIRST_START_SETTLE_MS = 100;
 
 /** The part of a listener's target a reserving sink holds [ms]. */
 function reserveFor(targetMs: number): number {
@@ -134,12 +135,10 @@ export class ListenerSession {
   private readonly limiter: BoostLimiter;
   private readonly jitter: JitterBuffer;
   private readonly playout: RateMatchedPlayout;
-  private readonly estimator: JitterEstimator | undefined;
-  private lastRetargetMs = 0;
+  private readonly adaptive: AdaptiveTarget | undefined;
   /** Whether the sink holds most of the target (see JITTER_BUFFER_SHARE_MS). */
   private readonly reserving: boolean;
   private reserveMs = 0;
-  private lowerSinceMs: number | undefined;
   private readonly backoff: Backoff;
   private channel: ByteChannel | undefined;
   private decoder: AudioDecoder | undefined;
@@ -182,7 +181,7 @@ export class ListenerSession {
     });
     this.playout = new RateMatchedPlayout(this.jitter);
     const adaptive = options.adaptiveLatency;
-    this.estimator = adaptive && options.protocol === 'v2' ? new JitterEstimator({ minTargetMs: adaptive.minMs, maxTargetMs: adaptive.maxMs }) : undefined;
+    this.adaptive = adaptive && options.protocol === 'v2' ? new AdaptiveTarget(new JitterEstimator({ minTargetMs: adaptive.minMs, maxTargetMs: adaptive.maxMs })) : undefined;
     this.backoff = options.backoff ?? new Backoff(250, 5000);
   }
 
@@ -380,7 +379,7 @@ export class ListenerSession {
       this.channel = channel;
       // A new connection (maybe a restarted host) numbers its packets afresh, on a clock of its own.
       this.jitter.reset();
-      this.estimator?.reset();
+      this.adaptive?.reset();
       this.welcome = undefined;
       this.decoder = undefined;
       this.cipher = undefined;
@@ -605,7 +604,7 @@ export class ListenerSession {
       this.jitter.push(seq, captureTimeMs, samples);
       sink.refill?.();
       this.adaptTarget(captureTimeMs, samples);
-      this.options.onDelivered?.(captureTimeMs);
+      this.options.onDelivered?.(captureTimeMs, framesOf(samples));
       return;
     }
     this.state = 'playing';
@@ -619,34 +618,14 @@ export class ListenerSession {
     }
     this.nextSeq = (seq + 1) >>> 0;
     this.writeToStream(this.limiter.process(samples));
-    this.options.onDelivered?.(captureTimeMs);
+    this.options.onDelivered?.(captureTimeMs, framesOf(samples));
   }
 
-  /**
-   * Follows the link's jitter, checked every 2 s: the target rises at once when the link got worse (an underrun
-   * costs more than latency), and falls only after 10 s of steady evidence, 10 ms at a time, slowly enough for
-   * the drift controller to glide down without trimming audio.
-   */
+  /** Follows the link's jitter (see AdaptiveTarget) when the target adapts. */
   private adaptTarget(captureTimeMs: number, samples: Float32Array): void {
-    if (this.estimator === undefined) return;
-    const now = this.options.clock.now();
-    this.estimator.observe(now, captureTimeMs, (framesOf(samples) * 1000) / SAMPLE_RATE);
-    if (now - this.lastRetargetMs < 2000) return;
-    this.lastRetargetMs = now;
-    const wanted = this.estimator.targetMs();
-    const current = this.targetMs();
-    if (wanted > current) {
-      this.setTargetMs(wanted);
-      this.lowerSinceMs = undefined;
-    } else if (wanted <= current - 10) {
-      this.lowerSinceMs ??= now;
-      if (now - this.lowerSinceMs >= 10_000) {
-        this.setTargetMs(current - 10);
-        this.lowerSinceMs = now;
-      }
-    } else {
-      this.lowerSinceMs = undefined;
-    }
+    if (this.adaptive === undefined) return;
+    const next = this.adaptive.observe(this.options.clock.now(), captureTimeMs, (framesOf(samples) * 1000) / SAMPLE_RATE, this.targetMs());
+    if (next !== undefined) this.setTargetMs(next);
   }
 
   private writeToStream(samples: Float32Array): void {

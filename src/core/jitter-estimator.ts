@@ -39,12 +39,15 @@ export interface JitterEstimatorOptions {
   readonly windowMs?: number;
   /** Safety margin on top of the measured jitter [ms]. */
   readonly marginMs?: number;
+  /** How many times the last 5 minutes' jitter the target covers (default HEADROOM; bench/jitter-replay tries others). */
+  readonly headroom?: number;
 }
 
 /** Sliding-window jitter measurement and target proposal. */
 export class JitterEstimator {
   private readonly windowMs: number;
   private readonly marginMs: number;
+  private readonly headroom: number;
   private samples: { atMs: number; transitMs: number }[] = [];
   /** The window's samples whose transit no later sample undercuts, oldest first from `fastStart`: its fastest is at the front. */
   private fastest: { atMs: number; transitMs: number }[] = [];
@@ -71,6 +74,7 @@ export class JitterEstimator {
     }
     this.windowMs = options.windowMs ?? 15_000;
     this.marginMs = options.marginMs ?? 5;
+    this.headroom = options.headroom ?? HEADROOM;
   }
 
   /** Records one packet: when it arrived [ms, our clock], when it was captured [ms, host clock], and its length [ms]. */
@@ -141,10 +145,10 @@ export class JitterEstimator {
 
   /**
    * Proposed target [ms]: one packet (audio arrives a packet at a time) + the larger of the last 15 s's
-   * jitter and HEADROOM times the last 5 minutes' + margin, within the bounds.
+   * jitter and the headroom times the last 5 minutes' + margin, within the bounds.
    */
   targetMs(): number {
-    const wanted = this.packetMs + Math.max(this.jitterMs, HEADROOM * this.longJitterMs) + this.marginMs;
+    const wanted = this.packetMs + Math.max(this.jitterMs, this.headroom * this.longJitterMs) + this.marginMs;
     return Math.round(Math.min(this.options.maxTargetMs, Math.max(this.options.minTargetMs, wanted)));
   }
 

@@ -51,6 +51,16 @@ describe('jitter estimator', () => {
     assert.equal(estimator.targetMs(), 30);
   });
 
+  it('covers the headroom it is given times the long view', () => {
+    const stalled = (i: number) => (i >= 100 && i < 108 ? 150 - (i - 100) * 20 : 2);
+    const targets = [undefined, 1.5, 2.5].map((headroom) => {
+      const estimator = new JitterEstimator({ minTargetMs: 30, maxTargetMs: 600, windowMs: 5000, headroom });
+      feed(estimator, 5, stalled);
+      return estimator.targetMs();
+    });
+    assert.deepEqual(targets, [Math.round(20 + 1.75 * 128 + 5), Math.round(20 + 1.5 * 128 + 5), Math.round(20 + 2.5 * 128 + 5)]);
+  });
+
   it('measures the long view as lateness, so clocks drifting apart do not pass for jitter', () => {
     const estimator = new JitterEstimator({ minTargetMs: 30, maxTargetMs: 300 });
     // The host's clock runs 500 ppm slow: the transit grows 150 ms over 5 minutes, steadily.
