@@ -8,6 +8,9 @@
  * whether the twin is connected, and what could have caused an underrun in it: the longest pause between
  * two new packets (on either connection; a network stall, TCP waiting to resend a lost segment) and the
  * longest event-loop delay (this process not running).
+ * PROBE_TRACE=FILE (null output only) also writes, at the end, every packet taken (`a TIME CAPTURE FRAMES`) and
+ * every pull of the output (`r TIME FRAMES`), TIME on this process's clock and CAPTURE on the host's [ms]:
+ * bench/jitter-replay plays such a trace again through the jitter buffer with other settings.
  *
  *   [PROBE_LATENCY_MS=80] node probe-listener.js HOST PORT SECONDS SAMPLE_MS
  */
@@ -17,6 +20,7 @@ import { TcpConnector } from '../../src/adapters/net/tcp-connector.js';
 import { systemClock } from '../../src/adapters/system-clock.js';
 import { DEFAULT_LATENCY_MS, DEFAULT_MAX_LATENCY_MS, LEAN_OUTPUT_MAX_LATENCY_MS, MIN_ADAPTIVE_LATENCY_MS } from '../../src/app/cli-args.js';
 import { ListenerSession } from '../../src/app/listener-session.js';
+import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 /**
@@ -58,14 +62,19 @@ const started = performance.now();
 const gaps = new PacketGaps();
 const device = process.env.PROBE_DEVICE;
 const backend = device === undefined ? undefined : await loadAudioBackend({ required: true });
-const sink = backend === undefined ? new NullSink(systemClock) : await backend.playbackSink(device, undefined, fixedLatency !== undefined && fixedLatency <= LEAN_OUTPUT_MAX_LATENCY_MS ? 'lean' : 'standard');
+const tracePath = process.env.PROBE_TRACE;
+const trace: string[] = [];
+const sink = backend === undefined ? new NullSink(systemClock, tracePath === undefined ? undefined : (samples, nowMs) => trace.push(`r ${nowMs.toFixed(3)} ${samples.length / 2}`)) : await backend.playbackSink(device, undefined, fixedLatency !== undefined && fixedLatency <= LEAN_OUTPUT_MAX_LATENCY_MS ? 'lean' : 'standard');
 const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 loopDelay.enable();
 const session = new ListenerSession({
   host: host as string,
   port: Number(portText),
   connector: new TcpConnector(),
-  onDelivered: (captureTimeMs) => gaps.note(captureTimeMs),
+  onDelivered: (captureTimeMs, frames) => {
+    gaps.note(captureTimeMs);
+    if (tracePath !== undefined) trace.push(`a ${systemClock.now().toFixed(3)} ${captureTimeMs.toFixed(3)} ${frames}`);
+  },
   sink,
   clock: systemClock,
   protocol: 'v2',
@@ -104,5 +113,8 @@ const timer = setInterval(() => {
 }, Number(sampleText));
 setTimeout(() => {
   clearInterval(timer);
-  void session.stop().then(() => process.exit(0));
+  void session.stop().then(() => {
+    if (tracePath !== undefined) writeFileSync(tracePath, `${trace.join('\n')}\n`);
+    process.exit(0);
+  });
 }, Number(secondsText) * 1000);
