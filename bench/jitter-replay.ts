@@ -9,7 +9,7 @@
  * Latency here is measured from the fastest transit of the trace: the real one adds the link's fastest one-way
  * delay and the codec's look-ahead, a constant per trace (the real run's p50 minus the replay's at its headroom).
  *
- *   [REPLAY_HEADROOMS=1.5,1.75,2] node out/bench/jitter-replay.js TRACE...
+ *   [REPLAY_HEADROOMS=1.5,1.75,2] [REPLAY_LOWER_AFTER_MS=10000,5000] node out/bench/jitter-replay.js TRACE...
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -23,6 +23,8 @@ import { RateMatchedPlayout } from '../src/core/rate-matched-playout.js';
 import { percentile, round } from './support/stats.js';
 
 const HEADROOMS = (process.env.REPLAY_HEADROOMS ?? '1.5,1.75,2,2.25,2.5').split(',').map(Number);
+/** How long a lower proposal holds before each 10 ms step down [ms]: each is tried with each headroom. */
+const LOWER_AFTER = (process.env.REPLAY_LOWER_AFTER_MS ?? '10000').split(',').map(Number);
 /** As bench/wifi-link: the first seconds are set-up, reported apart. */
 const WARMUP_MS = 10_000;
 /** Latency is sampled this often, as the probe does [ms]. */
@@ -36,7 +38,7 @@ function readTrace(path: string): TraceEvent[] {
   const events: TraceEvent[] = [];
   const lines = readFileSync(path, 'utf8').split('\n');
   lines.forEach((line, i) => {
-    if (line === '') return;
+    if (line === '' || line.startsWith('m ')) return; // where the trace's clock stands on CLOCK_MONOTONIC: not needed here
     const [kind, ...numbers] = line.split(' ');
     const values = numbers.map(Number);
     if (kind === 'a' && values.length === 3 && values.every(Number.isFinite)) {
@@ -51,10 +53,10 @@ function readTrace(path: string): TraceEvent[] {
 }
 
 /** The trace played through a fresh listener's buffer with the given headroom. */
-function replay(events: readonly TraceEvent[], headroom: number): Record<string, unknown> {
+function replay(events: readonly TraceEvent[], headroom: number, lowerAfterMs: number): Record<string, unknown> {
   const jitter = new JitterBuffer({ targetMs: DEFAULT_LATENCY_MS, settleMs: FIRST_START_SETTLE_MS });
   const playout = new RateMatchedPlayout(jitter);
-  const adaptive = new AdaptiveTarget(new JitterEstimator({ minTargetMs: MIN_ADAPTIVE_LATENCY_MS, maxTargetMs: DEFAULT_MAX_LATENCY_MS, headroom }));
+  const adaptive = new AdaptiveTarget(new JitterEstimator({ minTargetMs: MIN_ADAPTIVE_LATENCY_MS, maxTargetMs: DEFAULT_MAX_LATENCY_MS, headroom }), { lowerAfterMs });
   const first = events.find((e) => e.kind === 'a');
   if (first === undefined || first.kind !== 'a') throw new Error('the trace has no packets');
   const packetMs = (first.frames * 1000) / SAMPLE_RATE;
@@ -66,6 +68,7 @@ function replay(events: readonly TraceEvent[], headroom: number): Record<string,
   const latencies: number[] = [];
   const targets: number[] = [];
   const underrunsAtS: number[] = [];
+  const trimsAtS: number[] = [];
   for (const event of events) {
     if (warmUnderruns === undefined && event.atMs >= warmEndMs) warmUnderruns = jitter.stats.underruns;
     if (event.kind === 'a') {
@@ -76,9 +79,11 @@ function replay(events: readonly TraceEvent[], headroom: number): Record<string,
       if (next !== undefined) jitter.setTargetMs(next);
       continue;
     }
-    const before = jitter.stats.underruns;
+    const before = jitter.stats;
     playout.render(event.frames);
-    if (jitter.stats.underruns > before && event.atMs >= warmEndMs) underrunsAtS.push(round((event.atMs - first.atMs) / 1000, 1));
+    const after = jitter.stats;
+    if (after.underruns > before.underruns && event.atMs >= warmEndMs) underrunsAtS.push(round((event.atMs - first.atMs) / 1000, 1));
+    if (after.overflowDroppedFrames > before.overflowDroppedFrames) trimsAtS.push(round((event.atMs - first.atMs) / 1000, 1));
     if (event.atMs >= nextSampleMs) {
       nextSampleMs += SAMPLE_MS;
       const playing = jitter.playoutCaptureTimeMs();
@@ -90,6 +95,7 @@ function replay(events: readonly TraceEvent[], headroom: number): Record<string,
   }
   return {
     headroom,
+    lowerAfterMs,
     underruns: underrunsAtS.length,
     underrunsAtS: underrunsAtS.slice(0, 20),
     warmupUnderruns: warmUnderruns ?? 0,
@@ -98,6 +104,11 @@ function replay(events: readonly TraceEvent[], headroom: number): Record<string,
     latencyAboveFastestMaxMs: round(Math.max(...latencies), 1),
     targetP50Ms: percentile(targets, 50),
     targetMaxMs: Math.max(...targets),
+    // Audio dropped to come back down to the target (a crossfade each; the drift controller should glide instead).
+    trimmedMs: round((jitter.stats.overflowDroppedFrames * 1000) / SAMPLE_RATE, 1),
+    trimsAtS: trimsAtS.slice(0, 20),
+    // The link has no clock drift: what the estimate shows at the end is what the target's moves taught it.
+    driftPpmAtEnd: round(playout.controller.driftPpm, 0),
   };
 }
 
@@ -109,15 +120,15 @@ export function runJitterReplay(paths: readonly string[]): Record<string, unknow
       const events = readTrace(path);
       const packets = events.filter((e) => e.kind === 'a').length;
       const spanS = ((events.at(-1)?.atMs ?? 0) - (events[0]?.atMs ?? 0)) / 1000;
-      return { trace: basename(path), packets, seconds: round(spanS, 0), results: HEADROOMS.map((h) => replay(events, h)) };
+      return { trace: basename(path), packets, seconds: round(spanS, 0), results: LOWER_AFTER.flatMap((lowerAfterMs) => HEADROOMS.map((h) => replay(events, h, lowerAfterMs))) };
     }),
   };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const paths = process.argv.slice(2);
-  if (paths.length === 0 || HEADROOMS.some((h) => !(h > 0 && h < 10))) {
-    console.error('usage: [REPLAY_HEADROOMS=1.5,1.75,2] node out/bench/jitter-replay.js TRACE... (traces from bench/wifi-link with PROBE_TRACE=FILE)');
+  if (paths.length === 0 || HEADROOMS.some((h) => !(h > 0 && h < 10)) || LOWER_AFTER.some((ms) => !(ms >= 0 && ms <= 600_000))) {
+    console.error('usage: [REPLAY_HEADROOMS=1.5,1.75,2] [REPLAY_LOWER_AFTER_MS=10000,5000] node out/bench/jitter-replay.js TRACE... (traces from bench/wifi-link with PROBE_TRACE=FILE)');
     process.exit(2);
   }
   try {

@@ -72,7 +72,7 @@ function lateness(values: readonly number[]): Record<string, number> {
 
 /**
  * For each sample in which underruns were counted: the longest pause between new packets and the longest
- * event-loop delay over the half second before it. All samples count, including those taken while the
+ * event-loop delay over the half second before it and the sample after. All samples count, including those taken while the
  * listener was buffering again (the stall itself is usually in one of those).
  */
 function underrunCauses(samples: readonly ProbeSample[]): Record<string, number>[] {
@@ -80,7 +80,8 @@ function underrunCauses(samples: readonly ProbeSample[]): Record<string, number>
   for (let i = 1; i < samples.length && causes.length < 60; i++) {
     const [before, now] = [samples[i - 1] as ProbeSample, samples[i] as ProbeSample];
     if (now.underruns === before.underruns) continue;
-    const recent = samples.slice(Math.max(0, i - 4), i + 1);
+    // The sample after counts too: an underrun comes in the middle of a pause, which ends (and is measured) later.
+    const recent = samples.slice(Math.max(0, i - 4), i + 2);
     causes.push({
       tS: round(now.t / 1000, 1),
       underruns: now.underruns - before.underruns,

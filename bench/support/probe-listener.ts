@@ -9,8 +9,9 @@
  * two new packets (on either connection; a network stall, TCP waiting to resend a lost segment) and the
  * longest event-loop delay (this process not running).
  * PROBE_TRACE=FILE (null output only) also writes, at the end, every packet taken (`a TIME CAPTURE FRAMES`) and
- * every pull of the output (`r TIME FRAMES`), TIME on this process's clock and CAPTURE on the host's [ms]:
- * bench/jitter-replay plays such a trace again through the jitter buffer with other settings.
+ * every pull of the output (`r TIME FRAMES`), TIME on this process's clock and CAPTURE on the host's [ms],
+ * after a first line `m MS`: where this process's clock stands on CLOCK_MONOTONIC (test/support/lossy-link.py's
+ * stall log). bench/jitter-replay plays such a trace again through the jitter buffer with other settings.
  *
  *   [PROBE_LATENCY_MS=80] node probe-listener.js HOST PORT SECONDS SAMPLE_MS
  */
@@ -63,7 +64,7 @@ const gaps = new PacketGaps();
 const device = process.env.PROBE_DEVICE;
 const backend = device === undefined ? undefined : await loadAudioBackend({ required: true });
 const tracePath = process.env.PROBE_TRACE;
-const trace: string[] = [];
+const trace: string[] = [`m ${(Number(process.hrtime.bigint()) / 1e6 - performance.now()).toFixed(3)}`];
 const sink = backend === undefined ? new NullSink(systemClock, tracePath === undefined ? undefined : (samples, nowMs) => trace.push(`r ${nowMs.toFixed(3)} ${samples.length / 2}`)) : await backend.playbackSink(device, undefined, fixedLatency !== undefined && fixedLatency <= LEAN_OUTPUT_MAX_LATENCY_MS ? 'lean' : 'standard');
 const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 loopDelay.enable();

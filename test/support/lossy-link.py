@@ -10,6 +10,9 @@ at once; packets may overtake each other, as with netem). Seeded, so a run can b
     lossy-link.py NS_A NS_B DEV_A DEV_B ADDR_A ADDR_B DELAY_MS JITTER_MS LOSS_PERCENT SEED
 
 Prints "ready" once both ends are up; runs until SIGTERM/SIGINT; the devices vanish with the process.
+With LOSSY_LINK_STALLS=FILE it also writes there each time it sent packets more than STALL_MS late (this
+process not running: the machine, not the link it stands for): "MONOTONIC_MS LATE_MS", on the clock of
+time.monotonic() (CLOCK_MONOTONIC, as Node's process.hrtime), so a benchmark can tell its pauses apart.
 """
 import fcntl
 import heapq
@@ -23,6 +26,7 @@ import sys
 import time
 
 TUNSETIFF = 0x400454CA
+STALL_MS = 15
 IFF_TUN = 0x0001
 IFF_NO_PI = 0x1000
 
@@ -54,8 +58,12 @@ def main():
     print("ready", flush=True)
     queue = []  # (due time, sequence, destination fd, packet)
     sequence = 0
+    stalls_path = os.environ.get("LOSSY_LINK_STALLS")
+    stalls = open(stalls_path, "a", buffering=1) if stalls_path else None
     while not stop:
         now = time.monotonic()
+        if stalls and queue and (now - queue[0][0]) * 1000 > STALL_MS:
+            stalls.write(f"{now * 1000:.1f} {(now - queue[0][0]) * 1000:.1f}\n")
         while queue and queue[0][0] <= now:
             _, _, destination, packet = heapq.heappop(queue)
             try:
@@ -67,6 +75,9 @@ def main():
             readable, _, _ = select.select(list(other), [], [], timeout)
         except InterruptedError:
             continue
+        woke = time.monotonic()
+        if stalls and (woke - now - timeout) * 1000 > STALL_MS:
+            stalls.write(f"{woke * 1000:.1f} {(woke - now - timeout) * 1000:.1f}\n")
         for source in readable:
             while True:
                 try:
