@@ -9,7 +9,7 @@
  * Latency here is measured from the fastest transit of the trace: the real one adds the link's fastest one-way
  * delay and the codec's look-ahead, a constant per trace (the real run's p50 minus the replay's at its headroom).
  *
- *   [REPLAY_HEADROOMS=1.5,1.75,2] [REPLAY_LOWER_AFTER_MS=10000,5000] node out/bench/jitter-replay.js TRACE...
+ *   [REPLAY_HEADROOMS=1.5,1.75,2] [REPLAY_LOWER_AFTER_MS=2000,10000] [REPLAY_FOLLOWED_WITHIN_MS=10,Infinity] node out/bench/jitter-replay.js TRACE...
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -24,7 +24,9 @@ import { percentile, round } from './support/stats.js';
 
 const HEADROOMS = (process.env.REPLAY_HEADROOMS ?? '1.5,1.75,2,2.25,2.5').split(',').map(Number);
 /** How long a lower proposal holds before each 10 ms step down [ms]: each is tried with each headroom. */
-const LOWER_AFTER = (process.env.REPLAY_LOWER_AFTER_MS ?? '10000').split(',').map(Number);
+const LOWER_AFTER = (process.env.REPLAY_LOWER_AFTER_MS ?? '2000,10000').split(',').map(Number);
+/** How close the buffer must have come to the target before a step down [ms] ('Infinity': no wait); each is tried too. */
+const FOLLOWED_WITHIN = (process.env.REPLAY_FOLLOWED_WITHIN_MS ?? '10,Infinity').split(',').map(Number);
 /** As bench/wifi-link: the first seconds are set-up, reported apart. */
 const WARMUP_MS = 10_000;
 /** Latency is sampled this often, as the probe does [ms]. */
@@ -53,10 +55,10 @@ function readTrace(path: string): TraceEvent[] {
 }
 
 /** The trace played through a fresh listener's buffer with the given headroom. */
-function replay(events: readonly TraceEvent[], headroom: number, lowerAfterMs: number): Record<string, unknown> {
+function replay(events: readonly TraceEvent[], headroom: number, lowerAfterMs: number, followedWithinMs: number): Record<string, unknown> {
   const jitter = new JitterBuffer({ targetMs: DEFAULT_LATENCY_MS, settleMs: FIRST_START_SETTLE_MS });
   const playout = new RateMatchedPlayout(jitter);
-  const adaptive = new AdaptiveTarget(new JitterEstimator({ minTargetMs: MIN_ADAPTIVE_LATENCY_MS, maxTargetMs: DEFAULT_MAX_LATENCY_MS, headroom }), { lowerAfterMs });
+  const adaptive = new AdaptiveTarget(new JitterEstimator({ minTargetMs: MIN_ADAPTIVE_LATENCY_MS, maxTargetMs: DEFAULT_MAX_LATENCY_MS, headroom }), { lowerAfterMs, followedWithinMs });
   const first = events.find((e) => e.kind === 'a');
   if (first === undefined || first.kind !== 'a') throw new Error('the trace has no packets');
   const packetMs = (first.frames * 1000) / SAMPLE_RATE;
@@ -75,7 +77,8 @@ function replay(events: readonly TraceEvent[], headroom: number, lowerAfterMs: n
       fastestTransitMs = Math.min(fastestTransitMs, event.atMs - event.captureMs);
       // Sequence numbers from the capture times: packets the host dropped (none in these runs) leave their gap.
       jitter.push(Math.round((event.captureMs - first.captureMs) / packetMs), event.captureMs, audio.length === event.frames * CHANNELS ? audio : new Float32Array(event.frames * CHANNELS));
-      const next = adaptive.observe(event.atMs, event.captureMs, (event.frames * 1000) / SAMPLE_RATE, jitter.stats.targetMs);
+      const level = jitter.state === 'playing' ? playout.controller.smoothedLevelMs : undefined;
+      const next = adaptive.observe(event.atMs, event.captureMs, (event.frames * 1000) / SAMPLE_RATE, jitter.stats.targetMs, level);
       if (next !== undefined) jitter.setTargetMs(next);
       continue;
     }
@@ -96,6 +99,7 @@ function replay(events: readonly TraceEvent[], headroom: number, lowerAfterMs: n
   return {
     headroom,
     lowerAfterMs,
+    followedWithinMs: Number.isFinite(followedWithinMs) ? followedWithinMs : null,
     underruns: underrunsAtS.length,
     underrunsAtS: underrunsAtS.slice(0, 20),
     warmupUnderruns: warmUnderruns ?? 0,
@@ -120,15 +124,15 @@ export function runJitterReplay(paths: readonly string[]): Record<string, unknow
       const events = readTrace(path);
       const packets = events.filter((e) => e.kind === 'a').length;
       const spanS = ((events.at(-1)?.atMs ?? 0) - (events[0]?.atMs ?? 0)) / 1000;
-      return { trace: basename(path), packets, seconds: round(spanS, 0), results: LOWER_AFTER.flatMap((lowerAfterMs) => HEADROOMS.map((h) => replay(events, h, lowerAfterMs))) };
+      return { trace: basename(path), packets, seconds: round(spanS, 0), results: FOLLOWED_WITHIN.flatMap((within) => LOWER_AFTER.flatMap((lowerAfterMs) => HEADROOMS.map((h) => replay(events, h, lowerAfterMs, within)))) };
     }),
   };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const paths = process.argv.slice(2);
-  if (paths.length === 0 || HEADROOMS.some((h) => !(h > 0 && h < 10)) || LOWER_AFTER.some((ms) => !(ms >= 0 && ms <= 600_000))) {
-    console.error('usage: [REPLAY_HEADROOMS=1.5,1.75,2] [REPLAY_LOWER_AFTER_MS=10000,5000] node out/bench/jitter-replay.js TRACE... (traces from bench/wifi-link with PROBE_TRACE=FILE)');
+  if (paths.length === 0 || HEADROOMS.some((h) => !(h > 0 && h < 10)) || LOWER_AFTER.some((ms) => !(ms >= 0 && ms <= 600_000)) || FOLLOWED_WITHIN.some((ms) => !(ms >= 0))) {
+    console.error('usage: [REPLAY_HEADROOMS=1.5,1.75,2] [REPLAY_LOWER_AFTER_MS=2000,10000] [REPLAY_FOLLOWED_WITHIN_MS=10,Infinity] node out/bench/jitter-replay.js TRACE... (traces from bench/wifi-link with PROBE_TRACE=FILE)');
     process.exit(2);
   }
   try {

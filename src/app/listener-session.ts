@@ -624,7 +624,8 @@ export class ListenerSession {
   /** Follows the link's jitter (see AdaptiveTarget) when the target adapts. */
   private adaptTarget(captureTimeMs: number, samples: Float32Array): void {
     if (this.adaptive === undefined) return;
-    const next = this.adaptive.observe(this.options.clock.now(), captureTimeMs, (framesOf(samples) * 1000) / SAMPLE_RATE, this.targetMs());
+    const level = this.jitter.state === 'playing' ? this.playout.controller.smoothedLevelMs : undefined;
+    const next = this.adaptive.observe(this.options.clock.now(), captureTimeMs, (framesOf(samples) * 1000) / SAMPLE_RATE, this.targetMs(), level);
     if (next !== undefined) this.setTargetMs(next);
   }
 
