@@ -8,9 +8,7 @@
  * listener estimates (capture → played), p50/p95, with the target over time, and how often the link emulator
  * itself ran late (this machine stalling, not the link it stands for). Prints JSON. Needs root.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import type { CodecName } from '../src/core/handshake.js';
 import { netnsUnavailableReason } from '../test/support/netns.js';
 import { startLinkedStream, type ProbeSample } from './support/linked-stream.js';
@@ -24,25 +22,13 @@ const VARIANTS = (process.env.BENCH_WIFI_VARIANTS ?? 'twin,single').split(',').m
 const WARMUP_S = 10;
 
 async function measure(codec: CodecName, twin: boolean): Promise<Record<string, unknown>> {
-  // The link emulator logs where it forwarded late (test/support/lossy-link.py): the machine stalling, not the link.
-  const stallDir = mkdtempSync(join(tmpdir(), 'auralync-wifi-'));
-  const stallLog = join(stallDir, 'stalls.txt');
-  const before = process.env.LOSSY_LINK_STALLS;
-  process.env.LOSSY_LINK_STALLS = stallLog;
-  let stream;
-  try {
-    stream = await startLinkedStream({ codec, seconds: SECONDS + WARMUP_S, sampleMs: 100, impairment: IMPAIRMENT, twin });
-  } finally {
-    if (before === undefined) delete process.env.LOSSY_LINK_STALLS;
-    else process.env.LOSSY_LINK_STALLS = before;
-  }
+  const stream = await startLinkedStream({ codec, seconds: SECONDS + WARMUP_S, sampleMs: 100, impairment: IMPAIRMENT, twin });
+  let stalls: number[];
   try {
     await stream.finished;
   } finally {
-    await stream.stop();
+    stalls = await stream.stop();
   }
-  const stalls = existsSync(stallLog) ? readFileSync(stallLog, 'utf8').split('\n').filter(Boolean).map((line) => Number(line.split(' ')[1])) : [];
-  rmSync(stallDir, { recursive: true, force: true });
   const all = stream.samples;
   // BENCH_WIFI_SAMPLES=FILE keeps every 100 ms sample (one JSON line each) for a closer look.
   if (process.env.BENCH_WIFI_SAMPLES) writeFileSync(`${process.env.BENCH_WIFI_SAMPLES}.${twin ? 'twin' : 'single'}.jsonl`, all.map((s) => JSON.stringify(s)).join('\n'));

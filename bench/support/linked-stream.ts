@@ -3,7 +3,7 @@
  * `stop()`): the setting of the network benchmarks. The host is the real CLI playing a WAV file in real
  * time; the listener is bench/support/probe-listener, whose JSON samples are collected as they come.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,7 +49,8 @@ export interface LinkedStream {
   probeNowMs(): number;
   /** Resolves when the probe has exited (after its SECONDS). */
   readonly finished: Promise<void>;
-  stop(): Promise<void>;
+  /** Stops everything; over a lossy link, resolves with how late the link emulator ran each time it was over 15 ms [ms]. */
+  stop(): Promise<number[]>;
 }
 
 const probe = fileURLToPath(new URL('./probe-listener.js', import.meta.url));
@@ -58,13 +59,17 @@ const probe = fileURLToPath(new URL('./probe-listener.js', import.meta.url));
 export async function startLinkedStream(options: { codec: CodecName; seconds: number; sampleMs: number; impairment?: LinkImpairment; twin?: boolean }): Promise<LinkedStream> {
   const dir = mkdtempSync(join(tmpdir(), 'auralync-bench-link-'));
   const lab = new NetnsLab();
-  const stopAll = async () => {
+  // The emulator says when it ran late (this machine stalling, not the link it stands for).
+  const stallLog = join(dir, 'emulator-stalls.txt');
+  const stopAll = async (): Promise<number[]> => {
     await lab.cleanup();
+    const stalls = existsSync(stallLog) ? readFileSync(stallLog, 'utf8').split('\n').filter(Boolean).map((line) => Number(line.split(' ')[1])) : [];
     rmSync(dir, { recursive: true, force: true });
+    return stalls;
   };
   try {
     const { a, b, addressA, deviceA, deviceB } =
-      options.impairment === undefined ? lab.addPair('host', 'lsn') : await lab.addLossyPair('host', 'lsn', options.impairment);
+      options.impairment === undefined ? lab.addPair('host', 'lsn') : await lab.addLossyPair('host', 'lsn', { ...options.impairment, stallLog });
     const input = join(dir, 'in.wav');
     writeTestWav(input, { seconds: options.seconds + 10, kind: 'tones' });
     const host = lab.spawnCli(a, ['host', '--input', input, '--codec', options.codec, '--name', 'bench'], { AURALYNC_DISCOVERY: 'off' });

@@ -19,6 +19,8 @@ export interface LinkImpairment {
   readonly lossPercent: number;
   /** Seed of the loss and jitter draws, so a run can be repeated. */
   readonly seed: number;
+  /** Where the emulator logs each time it ran late (LOSSY_LINK_STALLS of test/support/lossy-link.py); none by default. */
+  readonly stallLog?: string;
 }
 
 const PREFIX = 'auralync-t';
@@ -124,9 +126,10 @@ export class NetnsLab {
     const b = this.create(roleB);
     const [deviceA, deviceB] = [`al${this.tag}x`, `al${this.tag}y`];
     const [addressA, addressB] = [this.address(1), this.address(2)];
-    const { delayMs, jitterMs, lossPercent, seed } = impairment;
+    const { delayMs, jitterMs, lossPercent, seed, stallLog } = impairment;
     const child = spawn('python3', [LOSSY_LINK, a, b, deviceA, deviceB, addressA, addressB, String(delayMs), String(jitterMs), String(lossPercent), String(seed)], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: stallLog === undefined ? process.env : { ...process.env, LOSSY_LINK_STALLS: stallLog },
     });
     this.children.add(child);
     child.on('exit', () => this.children.delete(child));
