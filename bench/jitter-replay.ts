@@ -77,8 +77,7 @@ function replay(events: readonly TraceEvent[], headroom: number, lowerAfterMs: n
       fastestTransitMs = Math.min(fastestTransitMs, event.atMs - event.captureMs);
       // Sequence numbers from the capture times: packets the host dropped (none in these runs) leave their gap.
       jitter.push(Math.round((event.captureMs - first.captureMs) / packetMs), event.captureMs, audio.length === event.frames * CHANNELS ? audio : new Float32Array(event.frames * CHANNELS));
-      const level = jitter.state === 'playing' ? playout.controller.smoothedLevelMs : undefined;
-      const next = adaptive.observe(event.atMs, event.captureMs, (event.frames * 1000) / SAMPLE_RATE, jitter.stats.targetMs, level);
+      const next = adaptive.observe(event.atMs, event.captureMs, (event.frames * 1000) / SAMPLE_RATE, jitter.stats.targetMs, playout.smoothedLevelMs);
       if (next !== undefined) jitter.setTargetMs(next);
       continue;
     }

@@ -624,8 +624,7 @@ export class ListenerSession {
   /** Follows the link's jitter (see AdaptiveTarget) when the target adapts. */
   private adaptTarget(captureTimeMs: number, samples: Float32Array): void {
     if (this.adaptive === undefined) return;
-    const level = this.jitter.state === 'playing' ? this.playout.controller.smoothedLevelMs : undefined;
-    const next = this.adaptive.observe(this.options.clock.now(), captureTimeMs, (framesOf(samples) * 1000) / SAMPLE_RATE, this.targetMs(), level);
+    const next = this.adaptive.observe(this.options.clock.now(), captureTimeMs, (framesOf(samples) * 1000) / SAMPLE_RATE, this.targetMs(), this.playout.smoothedLevelMs);
     if (next !== undefined) this.setTargetMs(next);
   }
 

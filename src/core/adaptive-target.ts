@@ -52,7 +52,7 @@ export class AdaptiveTarget {
   /**
    * Records one packet (arrival [ms, our clock], capture [ms, host clock], length [ms]) and returns the
    * target to set now [ms], or undefined to keep `currentMs`. `levelMs` is the buffer's smoothed level
-   * (the drift controller's; undefined while it is not playing).
+   * (RateMatchedPlayout.smoothedLevelMs; undefined while it is not playing).
    */
   observe(arrivalMs: number, captureTimeMs: number, packetMs: number, currentMs: number, levelMs: number | undefined): number | undefined {
     this.estimator.observe(arrivalMs, captureTimeMs, packetMs);

@@ -71,6 +71,14 @@ export class RateMatchedPlayout {
     return held >= frames + PULL_FRAMES;
   }
 
+  /**
+   * The level the drift controller holds at the target, smoothed [ms] (the jitter buffer plus the reserve);
+   * undefined unless the buffer plays (a re-buffer or a new connection forgets it).
+   */
+  get smoothedLevelMs(): number | undefined {
+    return this.jitter.state === 'playing' ? this.controller.smoothedLevelMs : undefined;
+  }
+
   /** Audio held between the jitter buffer and the sink [ms]: the FIFO plus the resampler's look-ahead. */
   get pipelineMs(): number {
     return ((this.fifo.length / CHANNELS + this.resampler.latencyFrames) * 1000) / 48_000;
