@@ -60,10 +60,12 @@ def main():
     sequence = 0
     stalls_path = os.environ.get("LOSSY_LINK_STALLS")
     stalls = open(stalls_path, "a", buffering=1) if stalls_path else None
+    logged_through = 0.0  # a stall seen as a late wake is not logged again as the late sends that follow it
     while not stop:
         now = time.monotonic()
-        if stalls and queue and (now - queue[0][0]) * 1000 > STALL_MS:
+        if stalls and queue and (now - queue[0][0]) * 1000 > STALL_MS and queue[0][0] >= logged_through:
             stalls.write(f"{now * 1000:.1f} {(now - queue[0][0]) * 1000:.1f}\n")
+            logged_through = now
         while queue and queue[0][0] <= now:
             _, _, destination, packet = heapq.heappop(queue)
             try:
@@ -78,6 +80,7 @@ def main():
         woke = time.monotonic()
         if stalls and (woke - now - timeout) * 1000 > STALL_MS:
             stalls.write(f"{woke * 1000:.1f} {(woke - now - timeout) * 1000:.1f}\n")
+            logged_through = woke
         for source in readable:
             while True:
                 try:
