@@ -11,7 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import type { CodecName } from '../src/core/handshake.js';
 import { netnsUnavailableReason } from '../test/support/netns.js';
-import { startLinkedStream, type ProbeSample } from './support/linked-stream.js';
+import { startLinkedStream, type EmulatorStall, type ProbeSample } from './support/linked-stream.js';
 import { percentile, round } from './support/stats.js';
 
 const SECONDS = Number(process.env.BENCH_WIFI_SECONDS ?? 600);
@@ -20,10 +20,12 @@ const IMPAIRMENT = { delayMs: 5, jitterMs: 20, lossPercent: 0.5, seed: Number(pr
 const VARIANTS = (process.env.BENCH_WIFI_VARIANTS ?? 'twin,single').split(',').map((v) => v.trim());
 /** The first seconds are connection set-up and the target finding the link; they are reported apart. */
 const WARMUP_S = 10;
+/** How often the probe reports [ms]. */
+const SAMPLE_MS = 100;
 
 async function measure(codec: CodecName, twin: boolean): Promise<Record<string, unknown>> {
-  const stream = await startLinkedStream({ codec, seconds: SECONDS + WARMUP_S, sampleMs: 100, impairment: IMPAIRMENT, twin });
-  let stalls: number[];
+  const stream = await startLinkedStream({ codec, seconds: SECONDS + WARMUP_S, sampleMs: SAMPLE_MS, impairment: IMPAIRMENT, twin });
+  let stalls: EmulatorStall[];
   try {
     await stream.finished;
   } finally {
@@ -61,11 +63,12 @@ async function measure(codec: CodecName, twin: boolean): Promise<Record<string, 
     // How late packets came (transit above the fastest), per 100 ms sample: what the buffer must cover.
     latenessMs: lateness(measured.map((s) => s.latenessMs)),
     perMinute,
-    // What each underrun coincided with: a long pause in arrivals (the network, or TCP waiting to
-    // resend a lost segment) or a long event-loop delay (the listener itself not running).
-    underrunCauses: underrunCauses(all.filter((s) => s.t >= warm.t)),
+    // What each underrun coincided with: a long pause in arrivals (the network, or TCP waiting to resend a
+    // lost segment), a long event-loop delay (the listener itself not running) or the link emulator running
+    // late (this machine stalling, not the link it stands for).
+    underrunCauses: underrunCauses(all.filter((s) => s.t >= warm.t), stalls),
     // Times the link emulator itself ran more than 15 ms late, and the longest [ms] (warm-up included).
-    emulatorStalls: { count: stalls.length, maxMs: round(Math.max(0, ...stalls), 1) },
+    emulatorStalls: { count: stalls.length, maxMs: round(Math.max(0, ...stalls.map((s) => s.lateMs)), 1) },
   };
 }
 
@@ -75,23 +78,28 @@ function lateness(values: readonly number[]): Record<string, number> {
 }
 
 /**
- * For each sample in which underruns were counted: the longest pause between new packets and the longest
- * event-loop delay over the half second before it and the sample after. All samples count, including those taken while the
- * listener was buffering again (the stall itself is usually in one of those).
+ * For each sample in which underruns were counted: the longest pause between new packets, the longest
+ * event-loop delay and the emulator's longest stall over the half second before it and the sample after. All
+ * samples count, including those taken while the listener was buffering again (the stall itself is usually in
+ * one of those).
  */
-function underrunCauses(samples: readonly ProbeSample[]): Record<string, number>[] {
+function underrunCauses(samples: readonly ProbeSample[], stalls: readonly EmulatorStall[]): Record<string, number>[] {
   const causes = [];
   for (let i = 1; i < samples.length && causes.length < 60; i++) {
     const [before, now] = [samples[i - 1] as ProbeSample, samples[i] as ProbeSample];
     if (now.underruns === before.underruns) continue;
     // The sample after counts too: an underrun comes in the middle of a pause, which ends (and is measured) later.
     const recent = samples.slice(Math.max(0, i - 4), i + 2);
+    // A stall is logged when it ends; it overlaps these samples if it ended after the first began and began before the last.
+    const [from, to] = [(recent[0] as ProbeSample).monoMs - SAMPLE_MS, (recent.at(-1) as ProbeSample).monoMs];
+    const overlapping = stalls.filter((s) => s.monoMs >= from && s.monoMs - s.lateMs <= to);
     causes.push({
       tS: round(now.t / 1000, 1),
       underruns: now.underruns - before.underruns,
       arrivalGapMs: Math.max(...recent.map((s) => s.arrivalGapMs)),
       latenessMs: Math.max(...recent.map((s) => s.latenessMs)),
       loopDelayMs: Math.max(...recent.map((s) => s.loopDelayMs)),
+      emulatorStallMs: round(Math.max(0, ...overlapping.map((s) => s.lateMs)), 1),
       targetMs: before.targetMs,
     });
   }

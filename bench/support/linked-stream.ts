@@ -29,6 +29,8 @@ export interface ProbeSample {
   readonly latenessMs: number;
   /** Longest event-loop delay of the probe in this sample [ms]. */
   readonly loopDelayMs: number;
+  /** When the sample was taken on CLOCK_MONOTONIC [ms]: the clock of the link emulator's stall log. */
+  readonly monoMs: number;
   /** Whether the probe's twin connection is up. */
   readonly twin: boolean;
 }
@@ -49,8 +51,14 @@ export interface LinkedStream {
   probeNowMs(): number;
   /** Resolves when the probe has exited (after its SECONDS). */
   readonly finished: Promise<void>;
-  /** Stops everything; over a lossy link, resolves with how late the link emulator ran each time it was over 15 ms [ms]. */
-  stop(): Promise<number[]>;
+  /** Stops everything; over a lossy link, resolves with each time the link emulator ran more than 15 ms late. */
+  stop(): Promise<EmulatorStall[]>;
+}
+
+/** One time the link emulator ran late: when it noticed [ms, CLOCK_MONOTONIC] and by how much [ms]. */
+export interface EmulatorStall {
+  readonly monoMs: number;
+  readonly lateMs: number;
 }
 
 const probe = fileURLToPath(new URL('./probe-listener.js', import.meta.url));
@@ -61,9 +69,13 @@ export async function startLinkedStream(options: { codec: CodecName; seconds: nu
   const lab = new NetnsLab();
   // The emulator says when it ran late (this machine stalling, not the link it stands for).
   const stallLog = join(dir, 'emulator-stalls.txt');
-  const stopAll = async (): Promise<number[]> => {
+  const stopAll = async (): Promise<EmulatorStall[]> => {
     await lab.cleanup();
-    const stalls = existsSync(stallLog) ? readFileSync(stallLog, 'utf8').split('\n').filter(Boolean).map((line) => Number(line.split(' ')[1])) : [];
+    const lines = existsSync(stallLog) ? readFileSync(stallLog, 'utf8').split('\n').filter(Boolean) : [];
+    const stalls = lines.map((line) => {
+      const [monoMs, lateMs] = line.split(' ').map(Number);
+      return { monoMs: monoMs as number, lateMs: lateMs as number };
+    });
     rmSync(dir, { recursive: true, force: true });
     return stalls;
   };

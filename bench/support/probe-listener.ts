@@ -106,6 +106,7 @@ const timer = setInterval(() => {
     arrivalGapMs: Math.round(gaps.take()),
     latenessMs: Math.round(gaps.takeLateness()),
     loopDelayMs: Math.round(loopDelay.max / 1e6),
+    monoMs: Number(process.hrtime.bigint()) / 1e6,
     // The output's own count where it keeps one (pacat: PulseAudio ran the stream dry; audify: its queue did).
     outputUnderruns: (sink as { underruns?: number }).underruns,
   };
