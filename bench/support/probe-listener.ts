@@ -64,7 +64,9 @@ const gaps = new PacketGaps();
 const device = process.env.PROBE_DEVICE;
 const backend = device === undefined ? undefined : await loadAudioBackend({ required: true });
 const tracePath = process.env.PROBE_TRACE;
-const trace: string[] = [`m ${(Number(process.hrtime.bigint()) / 1e6 - performance.now()).toFixed(3)}`];
+/** CLOCK_MONOTONIC now [ms]: the clock of the link emulator's stall log (test/support/lossy-link.py). */
+const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+const trace: string[] = [`m ${(monotonicMs() - performance.now()).toFixed(3)}`];
 const sink = backend === undefined ? new NullSink(systemClock, tracePath === undefined ? undefined : (samples, nowMs) => trace.push(`r ${nowMs.toFixed(3)} ${samples.length / 2}`)) : await backend.playbackSink(device, undefined, fixedLatency !== undefined && fixedLatency <= LEAN_OUTPUT_MAX_LATENCY_MS ? 'lean' : 'standard');
 const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 loopDelay.enable();
@@ -106,7 +108,7 @@ const timer = setInterval(() => {
     arrivalGapMs: Math.round(gaps.take()),
     latenessMs: Math.round(gaps.takeLateness()),
     loopDelayMs: Math.round(loopDelay.max / 1e6),
-    monoMs: Number(process.hrtime.bigint()) / 1e6,
+    monoMs: monotonicMs(),
     // The output's own count where it keeps one (pacat: PulseAudio ran the stream dry; audify: its queue did).
     outputUnderruns: (sink as { underruns?: number }).underruns,
   };
