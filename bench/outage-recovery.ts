@@ -1,8 +1,8 @@
 /**
  * Recovery after a link outage (issue 6 (c)): host and listener in two network namespaces; once the
- * stream has settled, the listener's link is taken down for 3 s, five times. Per outage: how long after
- * the link returns audio flows again, and until the jitter buffer is back at its target. Prints JSON.
- * Needs root and iproute2.
+ * stream has settled, the listener's link is taken down for 3 s (BENCH_OUTAGE_MS), five times (BENCH_OUTAGES).
+ * Per outage: how long after the link returns audio flows again, and until the jitter buffer is back at its
+ * target. Prints JSON. Needs root and iproute2.
  */
 import type { CodecName } from '../src/core/handshake.js';
 import { netnsUnavailableReason } from '../test/support/netns.js';
@@ -10,7 +10,7 @@ import { startLinkedStream, type ProbeSample } from './support/linked-stream.js'
 import { percentile, round } from './support/stats.js';
 
 const OUTAGES = Number(process.env.BENCH_OUTAGES ?? 5);
-const OUTAGE_MS = 3000;
+const OUTAGE_MS = Number(process.env.BENCH_OUTAGE_MS ?? 3000);
 const SETTLE_MS = 12_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -65,6 +65,8 @@ async function measure(codec: CodecName): Promise<Record<string, unknown>> {
 export async function runOutageRecovery(): Promise<Record<string, unknown>> {
   const reason = netnsUnavailableReason();
   if (reason !== undefined) return { bench: 'outage-recovery', skipped: reason };
+  if (!Number.isInteger(OUTAGES) || OUTAGES < 1) return { bench: 'outage-recovery', error: `BENCH_OUTAGES must be a whole number from 1, got '${process.env.BENCH_OUTAGES}'` };
+  if (!Number.isInteger(OUTAGE_MS) || OUTAGE_MS < 100) return { bench: 'outage-recovery', error: `BENCH_OUTAGE_MS must be a whole number of ms from 100, got '${process.env.BENCH_OUTAGE_MS}'` };
   return {
     bench: 'outage-recovery',
     note: `listener link down ${OUTAGE_MS} ms, ${OUTAGES} times; times from the link coming back up, sampled every 10 ms; "at target" = buffer within 5 ms of the target while playing`,
