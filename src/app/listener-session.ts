@@ -124,6 +124,16 @@ const JITTER_BUFFER_SHARE_MS = 5;
  */
 export const FIRST_START_SETTLE_MS = 100;
 
+/**
+ * After a stream drops (the host went silent or the connection broke while audio played), reconnects are
+ * tried at least this often [ms] for RECENT_LOSS_MS, instead of backing off to 5 s: a Wi-Fi hiccup of a few
+ * seconds should cost the seconds it lasts, not the next step of the backoff. bench/outage-recovery, listener's
+ * link down 6 / 10 s (2026-12-04): see docs/latency.md. A refusal does not count as a drop.
+ */
+const QUICK_RETRY_MAX_MS = 500;
+/** How long after a stream dropped reconnects stay quick (QUICK_RETRY_MAX_MS) [ms]. */
+const RECENT_LOSS_MS = 30_000;
+
 /** The part of a listener's target a reserving sink holds [ms]. */
 function reserveFor(targetMs: number): number {
   return Math.max(0, targetMs - JITTER_BUFFER_SHARE_MS);
@@ -156,6 +166,8 @@ export class ListenerSession {
   private bytesReceived = 0;
   private framesReceived = 0;
   private reconnects = 0;
+  /** When the last stream dropped while audio played (clock ms); reconnects stay quick for a while after. */
+  private streamLostAtMs: number | undefined;
   private streamMissing = 0;
   private nextSeq: number | undefined;
   private sinkChain: Promise<void> = Promise.resolve();
@@ -354,7 +366,8 @@ export class ListenerSession {
       }
       if (this.stopped || this.refusedFinally) return;
       this.state = 'waiting';
-      const delay = this.backoff.next();
+      const lostRecently = this.streamLostAtMs !== undefined && this.options.clock.now() - this.streamLostAtMs < RECENT_LOSS_MS;
+      const delay = lostRecently ? Math.min(this.backoff.next(), QUICK_RETRY_MAX_MS) : this.backoff.next();
       this.emit({ type: 'reconnecting', inMs: delay, why });
       await new Promise<void>((resolve) => this.options.clock.setTimeout(resolve, delay));
       this.reconnects++;
@@ -394,7 +407,10 @@ export class ListenerSession {
         endReason = reason;
         const wasStreaming = this.state === 'playing' || this.state === 'buffering';
         this.dropConnection();
-        if (wasStreaming && !this.stopped) this.emit({ type: 'stream-lost', reason });
+        if (wasStreaming && !this.stopped) {
+          this.streamLostAtMs = this.options.clock.now();
+          this.emit({ type: 'stream-lost', reason });
+        }
         resolve(reason);
       };
       this.finishConnection = finish;
