@@ -198,21 +198,24 @@ async function findHostByName(name: string, lookMs: number, status: StatusLine):
   }
 }
 
-/** A listener's way back to a host it found by name: the host's id looked up afresh before each reconnect. */
-function followHost(host: HostRecord, status: StatusLine): () => Promise<{ host: string; port: number } | undefined> {
+/**
+ * A listener's way back to a host it found by name: a finder kept browsing while it listens, asked before each
+ * reconnect where the host (by its id) is now. Asking a finder started afresh waited up to 1.5 s for an answer
+ * each time, which during a dropout was most of each try (the listener tries every 500 ms after a drop).
+ */
+function followHost(host: HostRecord, status: StatusLine): { resolve: () => Promise<{ host: string; port: number } | undefined>; stop: () => Promise<void> } {
+  const finder = makeFinder(undefined);
+  finder.start();
   let last = { host: host.address, port: host.port };
-  return async () => {
-    const finder = makeFinder(undefined);
-    finder.start();
-    try {
-      const found = (await finder.waitFor((hosts) => hosts.some((h) => h.hostId === host.hostId), 1500)).find((h) => h.hostId === host.hostId);
-      if (found === undefined) return undefined;
+  return {
+    resolve: () => {
+      const found = finder.hosts().find((h) => h.hostId === host.hostId);
+      if (found === undefined) return Promise.resolve(undefined);
       if (found.address !== last.host || found.port !== last.port) status.log(`'${found.displayName}' is now at ${found.address}:${found.port}`);
       last = { host: found.address, port: found.port };
-      return last;
-    } finally {
-      await finder.stop();
-    }
+      return Promise.resolve(last);
+    },
+    stop: () => finder.stop(),
   };
 }
 
@@ -278,14 +281,14 @@ async function listen(command: ListenCommand, status: StatusLine): Promise<numbe
   else if (command.output !== undefined) sink = await WavFileSink.create(command.output);
   else sink = await backend!.playbackSink(command.device, (line) => status.log(line), command.leanOutput ? 'lean' : 'standard');
   let target = { host: command.host, port: command.port };
-  let resolveAddress: (() => Promise<{ host: string; port: number } | undefined>) | undefined;
+  let following: ReturnType<typeof followHost> | undefined;
   const byName = !discoveryOff && !isIpLiteral(command.host) && command.host.toLowerCase() !== 'localhost';
   if (byName) {
     const found = await findHostByName(command.host, command.lookMs, status);
     if (found !== undefined) {
       status.log(`found '${found.displayName}' (${shortHostId(found.hostId)}) at ${found.address}:${found.port}`);
       target = { host: found.address, port: found.port };
-      resolveAddress = followHost(found, status);
+      following = followHost(found, status);
     } else if (!looksLikeHostname(command.host)) {
       throw new AuraError('ERR_HOST_UNREACHABLE', `no host named '${command.host}' found: ${noHostsReason(command.lookMs)}`);
     }
@@ -293,7 +296,7 @@ async function listen(command: ListenCommand, status: StatusLine): Promise<numbe
   const session = new ListenerSession({
     host: target.host,
     port: target.port,
-    resolveAddress,
+    resolveAddress: following?.resolve,
     connector: new TcpConnector(),
     sink,
     clock: systemClock,
@@ -343,7 +346,8 @@ async function listen(command: ListenCommand, status: StatusLine): Promise<numbe
   try {
     await session.start();
   } catch (err) {
-    if (byName && resolveAddress === undefined && isAuraError(err, 'ERR_HOST_UNREACHABLE') && /unknown host name/.test(err.message)) {
+    await following?.stop();
+    if (byName && following === undefined && isAuraError(err, 'ERR_HOST_UNREACHABLE') && /unknown host name/.test(err.message)) {
       // Neither a display name over mDNS nor a DNS name: say why discovery may have failed.
       throw new AuraError('ERR_HOST_UNREACHABLE', `no host named '${command.host}' found: ${noHostsReason(command.lookMs)}`);
     }
@@ -358,7 +362,11 @@ async function listen(command: ListenCommand, status: StatusLine): Promise<numbe
   const startedAt = performance.now();
   const code = await runUntilStopped(async () => {
     clearInterval(timer);
-    await session.stop();
+    try {
+      await session.stop();
+    } finally {
+      await following?.stop();
+    }
   }, done);
   status.finish();
   // Stopped by the user (not refused): the run's figures, for logs where no status line was drawn.
