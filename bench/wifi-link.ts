@@ -5,13 +5,14 @@
  * listener plays into a NullSink on the real clock with the default adaptive target, once with its twin
  * connection (the default for Opus) and once with one connection. Reports audible
  * gaps (underruns: the buffer ran dry; missing packets: audio the host dropped) and the latency the
- * listener estimates (capture → played), p50/p95, with the target over time, and how often the link emulator
- * itself ran late (this machine stalling, not the link it stands for). Prints JSON. Needs root.
+ * listener estimates (capture → played), p50/p95, with the target over time, how often the link emulator
+ * itself ran late (this machine stalling, not the link it stands for) and how often the host's end sent
+ * nothing for over 40 ms (the host, not the link). Prints JSON. Needs root.
  */
 import { writeFileSync } from 'node:fs';
 import type { CodecName } from '../src/core/handshake.js';
 import { netnsUnavailableReason } from '../test/support/netns.js';
-import { startLinkedStream, type EmulatorStall, type ProbeSample } from './support/linked-stream.js';
+import { startLinkedStream, type LinkLogs, type LinkPause, type ProbeSample } from './support/linked-stream.js';
 import { percentile, round } from './support/stats.js';
 
 const SECONDS = Number(process.env.BENCH_WIFI_SECONDS ?? 600);
@@ -25,11 +26,11 @@ const SAMPLE_MS = 100;
 
 async function measure(codec: CodecName, twin: boolean): Promise<Record<string, unknown>> {
   const stream = await startLinkedStream({ codec, seconds: SECONDS + WARMUP_S, sampleMs: SAMPLE_MS, impairment: IMPAIRMENT, twin });
-  let stalls: EmulatorStall[];
+  let logs: LinkLogs;
   try {
     await stream.finished;
   } finally {
-    stalls = await stream.stop();
+    logs = await stream.stop();
   }
   const all = stream.samples;
   // BENCH_WIFI_SAMPLES=FILE keeps every 100 ms sample (one JSON line each) for a closer look.
@@ -64,12 +65,20 @@ async function measure(codec: CodecName, twin: boolean): Promise<Record<string, 
     latenessMs: lateness(measured.map((s) => s.latenessMs)),
     perMinute,
     // What each underrun coincided with: a long pause in arrivals (the network, or TCP waiting to resend a
-    // lost segment), a long event-loop delay (the listener itself not running) or the link emulator running
-    // late (this machine stalling, not the link it stands for).
-    underrunCauses: underrunCauses(all.filter((s) => s.t >= warm.t), stalls),
+    // lost segment), a long event-loop delay (the listener itself not running), the link emulator running
+    // late (this machine stalling, not the link it stands for) or the host sending nothing (the host).
+    underrunCauses: underrunCauses(all.filter((s) => s.t >= warm.t), logs),
     // Times the link emulator itself ran more than 15 ms late, and the longest [ms] (warm-up included).
-    emulatorStalls: { count: stalls.length, maxMs: round(Math.max(0, ...stalls.map((s) => s.lateMs)), 1) },
+    emulatorStalls: pauseSummary(logs.stalls),
+    // Times nothing came from the host's end for more than 40 ms, and the longest [ms], after the warm-up (before
+    // the listener connects the host has nothing to send).
+    hostSilences: pauseSummary(logs.hostSilences.filter((p) => p.monoMs - p.ms >= warm.monoMs)),
   };
+}
+
+/** How many pauses, and the longest [ms]. */
+function pauseSummary(pauses: readonly LinkPause[]): { count: number; maxMs: number } {
+  return { count: pauses.length, maxMs: round(Math.max(0, ...pauses.map((p) => p.ms)), 1) };
 }
 
 /** Percentiles of the per-sample lateness [ms]. */
@@ -79,27 +88,28 @@ function lateness(values: readonly number[]): Record<string, number> {
 
 /**
  * For each sample in which underruns were counted: the longest pause between new packets, the longest
- * event-loop delay and the emulator's longest stall over the half second before it and the sample after. All
- * samples count, including those taken while the listener was buffering again (the stall itself is usually in
- * one of those).
+ * event-loop delay, the emulator's longest stall and the host's longest silence over the half second before it
+ * and the sample after. All samples count, including those taken while the listener was buffering again (the
+ * stall itself is usually in one of those).
  */
-function underrunCauses(samples: readonly ProbeSample[], stalls: readonly EmulatorStall[]): Record<string, number>[] {
+function underrunCauses(samples: readonly ProbeSample[], logs: LinkLogs): Record<string, number>[] {
   const causes = [];
   for (let i = 1; i < samples.length && causes.length < 60; i++) {
     const [before, now] = [samples[i - 1] as ProbeSample, samples[i] as ProbeSample];
     if (now.underruns === before.underruns) continue;
     // The sample after counts too: an underrun comes in the middle of a pause, which ends (and is measured) later.
     const recent = samples.slice(Math.max(0, i - 4), i + 2);
-    // A stall is logged when it ends; it overlaps these samples if it ended after the first began and began before the last.
+    // A pause is logged when it ends; it overlaps these samples if it ended after the first began and began before the last.
     const [from, to] = [(recent[0] as ProbeSample).monoMs - SAMPLE_MS, (recent.at(-1) as ProbeSample).monoMs];
-    const overlapping = stalls.filter((s) => s.monoMs >= from && s.monoMs - s.lateMs <= to);
+    const longestOverlapping = (pauses: readonly LinkPause[]) => round(Math.max(0, ...pauses.filter((p) => p.monoMs >= from && p.monoMs - p.ms <= to).map((p) => p.ms)), 1);
     causes.push({
       tS: round(now.t / 1000, 1),
       underruns: now.underruns - before.underruns,
       arrivalGapMs: Math.max(...recent.map((s) => s.arrivalGapMs)),
       latenessMs: Math.max(...recent.map((s) => s.latenessMs)),
       loopDelayMs: Math.max(...recent.map((s) => s.loopDelayMs)),
-      emulatorStallMs: round(Math.max(0, ...overlapping.map((s) => s.lateMs)), 1),
+      emulatorStallMs: longestOverlapping(logs.stalls),
+      hostSilentMs: longestOverlapping(logs.hostSilences),
       targetMs: before.targetMs,
     });
   }

@@ -51,14 +51,31 @@ export interface LinkedStream {
   probeNowMs(): number;
   /** Resolves when the probe has exited (after its SECONDS). */
   readonly finished: Promise<void>;
-  /** Stops everything; over a lossy link, resolves with each time the link emulator ran more than 15 ms late. */
-  stop(): Promise<EmulatorStall[]>;
+  /** Stops everything; over a lossy link, resolves with what the link emulator logged (empty otherwise). */
+  stop(): Promise<LinkLogs>;
 }
 
-/** One time the link emulator ran late: when it noticed [ms, CLOCK_MONOTONIC] and by how much [ms]. */
-export interface EmulatorStall {
+/** A pause the link emulator logged: when it ended [ms, CLOCK_MONOTONIC] and how long it was [ms]. */
+export interface LinkPause {
   readonly monoMs: number;
-  readonly lateMs: number;
+  readonly ms: number;
+}
+
+/** What the link emulator saw of this machine and of the host, apart from the link it stands for. */
+export interface LinkLogs {
+  /** Each time the emulator itself ran more than 15 ms late (this machine stalling). */
+  readonly stalls: LinkPause[];
+  /** Each time nothing came from the host's end for more than 40 ms (the host not sending; an emulator stall shows here too). */
+  readonly hostSilences: LinkPause[];
+}
+
+/** The lines "MONOTONIC_MS MS" of one of the emulator's logs; none when it was not written. */
+function readPauses(path: string): LinkPause[] {
+  const lines = existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : [];
+  return lines.map((line) => {
+    const [monoMs, ms] = line.split(' ').map(Number);
+    return { monoMs: monoMs as number, ms: ms as number };
+  });
 }
 
 const probe = fileURLToPath(new URL('./probe-listener.js', import.meta.url));
@@ -67,21 +84,19 @@ const probe = fileURLToPath(new URL('./probe-listener.js', import.meta.url));
 export async function startLinkedStream(options: { codec: CodecName; seconds: number; sampleMs: number; impairment?: LinkImpairment; twin?: boolean }): Promise<LinkedStream> {
   const dir = mkdtempSync(join(tmpdir(), 'auralync-bench-link-'));
   const lab = new NetnsLab();
-  // The emulator says when it ran late (this machine stalling, not the link it stands for).
+  // The emulator says when it ran late (this machine stalling, not the link it stands for), and when the
+  // host's end sent nothing (the host, not the link).
   const stallLog = join(dir, 'emulator-stalls.txt');
-  const stopAll = async (): Promise<EmulatorStall[]> => {
+  const quietLog = join(dir, 'host-silences.txt');
+  const stopAll = async (): Promise<LinkLogs> => {
     await lab.cleanup();
-    const lines = existsSync(stallLog) ? readFileSync(stallLog, 'utf8').split('\n').filter(Boolean) : [];
-    const stalls = lines.map((line) => {
-      const [monoMs, lateMs] = line.split(' ').map(Number);
-      return { monoMs: monoMs as number, lateMs: lateMs as number };
-    });
+    const logs = { stalls: readPauses(stallLog), hostSilences: readPauses(quietLog) };
     rmSync(dir, { recursive: true, force: true });
-    return stalls;
+    return logs;
   };
   try {
     const { a, b, addressA, deviceA, deviceB } =
-      options.impairment === undefined ? lab.addPair('host', 'lsn') : await lab.addLossyPair('host', 'lsn', { ...options.impairment, stallLog });
+      options.impairment === undefined ? lab.addPair('host', 'lsn') : await lab.addLossyPair('host', 'lsn', { ...options.impairment, stallLog, quietLog });
     const input = join(dir, 'in.wav');
     writeTestWav(input, { seconds: options.seconds + 10, kind: 'tones' });
     const host = lab.spawnCli(a, ['host', '--input', input, '--codec', options.codec, '--name', 'bench'], { AURALYNC_DISCOVERY: 'off' });

@@ -13,6 +13,9 @@ Prints "ready" once both ends are up; runs until SIGTERM/SIGINT; the devices van
 With LOSSY_LINK_STALLS=FILE it also writes there each time it sent packets more than STALL_MS late (this
 process not running: the machine, not the link it stands for): "MONOTONIC_MS LATE_MS", on the clock of
 time.monotonic() (CLOCK_MONOTONIC, as Node's process.hrtime), so a benchmark can tell its pauses apart.
+With LOSSY_LINK_QUIET=FILE it writes there each time nothing came from NS_A's end for more than QUIET_MS
+("MONOTONIC_MS QUIET_MS", when the silence ended): NS_A's side sending nothing (a host that streams sends
+every few ms), not the link; a stall of this process shows here too, and in the stall log.
 """
 import fcntl
 import heapq
@@ -27,6 +30,7 @@ import time
 
 TUNSETIFF = 0x400454CA
 STALL_MS = 15
+QUIET_MS = 40
 IFF_TUN = 0x0001
 IFF_NO_PI = 0x1000
 
@@ -61,6 +65,9 @@ def main():
     stalls_path = os.environ.get("LOSSY_LINK_STALLS")
     stalls = open(stalls_path, "a", buffering=1) if stalls_path else None
     logged_through = 0.0  # a stall seen as a late wake is not logged again as the late sends that follow it
+    quiet_path = os.environ.get("LOSSY_LINK_QUIET")
+    quiet = open(quiet_path, "a", buffering=1) if quiet_path else None
+    last_from_a = None  # when a packet last came from NS_A's end
     while not stop:
         now = time.monotonic()
         if stalls and queue and (now - queue[0][0]) * 1000 > STALL_MS and queue[0][0] >= logged_through:
@@ -81,6 +88,10 @@ def main():
         if stalls and (woke - now - timeout) * 1000 > STALL_MS:
             stalls.write(f"{woke * 1000:.1f} {(woke - now - timeout) * 1000:.1f}\n")
             logged_through = woke
+        if quiet and fds[dev_a] in readable:
+            if last_from_a is not None and (woke - last_from_a) * 1000 > QUIET_MS:
+                quiet.write(f"{woke * 1000:.1f} {(woke - last_from_a) * 1000:.1f}\n")
+            last_from_a = woke
         for source in readable:
             while True:
                 try:

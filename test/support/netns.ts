@@ -21,6 +21,8 @@ export interface LinkImpairment {
   readonly seed: number;
   /** Where the emulator logs each time it ran late (LOSSY_LINK_STALLS of test/support/lossy-link.py); none by default. */
   readonly stallLog?: string;
+  /** Where it logs each time nothing came from the first namespace's end for over 40 ms (LOSSY_LINK_QUIET); none by default. */
+  readonly quietLog?: string;
 }
 
 const PREFIX = 'auralync-t';
@@ -126,10 +128,13 @@ export class NetnsLab {
     const b = this.create(roleB);
     const [deviceA, deviceB] = [`al${this.tag}x`, `al${this.tag}y`];
     const [addressA, addressB] = [this.address(1), this.address(2)];
-    const { delayMs, jitterMs, lossPercent, seed, stallLog } = impairment;
+    const { delayMs, jitterMs, lossPercent, seed, stallLog, quietLog } = impairment;
+    const env = { ...process.env };
+    if (stallLog !== undefined) env.LOSSY_LINK_STALLS = stallLog;
+    if (quietLog !== undefined) env.LOSSY_LINK_QUIET = quietLog;
     const child = spawn('python3', [LOSSY_LINK, a, b, deviceA, deviceB, addressA, addressB, String(delayMs), String(jitterMs), String(lossPercent), String(seed)], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: stallLog === undefined ? process.env : { ...process.env, LOSSY_LINK_STALLS: stallLog },
+      env,
     });
     this.children.add(child);
     child.on('exit', () => this.children.delete(child));
