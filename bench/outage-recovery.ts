@@ -3,6 +3,12 @@
  * stream has settled, the listener's link is taken down for 3 s (BENCH_OUTAGE_MS), five times (BENCH_OUTAGES).
  * Per outage: how long after the link returns audio flows again, and until the jitter buffer is back at its
  * target. Prints JSON. Needs root and iproute2.
+ *
+ * BENCH_OUTAGE_KIND picks the outage: `down` (default) takes the listener's device down (its veth peer, the
+ * host's end, loses its carrier with it), so both ends' stacks know: routes go and sends fail locally;
+ * `blackhole` loses every packet on a link whose ends stay up (test/support/lossy-link.py, no delay or
+ * loss otherwise), as when Wi-Fi stops carrying frames without anyone's interface going down: neither
+ * TCP stack is told, and each backs its resends off (RTO doubling from ~200 ms: 0.2, 0.6, 1.4, 3 s...).
  */
 import type { CodecName } from '../src/core/handshake.js';
 import { netnsUnavailableReason } from '../test/support/netns.js';
@@ -11,6 +17,7 @@ import { percentile, round } from './support/stats.js';
 
 const OUTAGES = Number(process.env.BENCH_OUTAGES ?? 5);
 const OUTAGE_MS = Number(process.env.BENCH_OUTAGE_MS ?? 3000);
+const KIND = process.env.BENCH_OUTAGE_KIND ?? 'down';
 const SETTLE_MS = 12_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -26,15 +33,18 @@ function firstAfter(samples: readonly ProbeSample[], fromMs: number, test: (samp
 
 async function measure(codec: CodecName): Promise<Record<string, unknown>> {
   const seconds = (SETTLE_MS + OUTAGES * (OUTAGE_MS + SETTLE_MS)) / 1000 + 2;
-  const stream = await startLinkedStream({ codec, seconds, sampleMs: 10 });
+  const impairment = KIND === 'blackhole' ? { delayMs: 0, jitterMs: 0, lossPercent: 0, seed: 1 } : undefined;
+  const stream = await startLinkedStream({ codec, seconds, sampleMs: 10, impairment });
+  const setLink = (up: boolean) =>
+    stream.blackHole === undefined ? stream.lab.setLink(stream.listenerNs, stream.listenerDevice, up) : stream.blackHole(!up);
   try {
     await sleep(SETTLE_MS);
     const outages = [];
     for (let n = 0; n < OUTAGES; n++) {
       const before = stream.samples.at(-1) as ProbeSample;
-      stream.lab.setLink(stream.listenerNs, stream.listenerDevice, false);
+      setLink(false);
       await sleep(OUTAGE_MS);
-      stream.lab.setLink(stream.listenerNs, stream.listenerDevice, true);
+      setLink(true);
       const upAt = stream.probeNowMs();
       await sleep(SETTLE_MS);
       const flowing = firstAfter(stream.samples, upAt, (s, p) => s.framesReceived > p.framesReceived);
@@ -67,9 +77,10 @@ export async function runOutageRecovery(): Promise<Record<string, unknown>> {
   if (reason !== undefined) return { bench: 'outage-recovery', skipped: reason };
   if (!Number.isInteger(OUTAGES) || OUTAGES < 1) return { bench: 'outage-recovery', error: `BENCH_OUTAGES must be a whole number from 1, got '${process.env.BENCH_OUTAGES}'` };
   if (!Number.isInteger(OUTAGE_MS) || OUTAGE_MS < 100) return { bench: 'outage-recovery', error: `BENCH_OUTAGE_MS must be a whole number of ms from 100, got '${process.env.BENCH_OUTAGE_MS}'` };
+  if (KIND !== 'down' && KIND !== 'blackhole') return { bench: 'outage-recovery', error: `BENCH_OUTAGE_KIND must be down or blackhole, got '${KIND}'` };
   return {
     bench: 'outage-recovery',
-    note: `listener link down ${OUTAGE_MS} ms, ${OUTAGES} times; times from the link coming back up, sampled every 10 ms; "at target" = buffer within 5 ms of the target while playing`,
+    note: `listener link ${KIND === 'down' ? 'down' : 'a black hole'} ${OUTAGE_MS} ms, ${OUTAGES} times; times from the link coming back up, sampled every 10 ms; "at target" = buffer within 5 ms of the target while playing`,
     results: [await measure('opus'), await measure('pcm')],
   };
 }

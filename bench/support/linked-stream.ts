@@ -43,6 +43,8 @@ export interface LinkedStream {
   readonly listenerDevice: string;
   readonly hostNs: string;
   readonly hostDevice: string;
+  /** Over a lossy link: loses every packet either way while `on`, both ends staying up (a Wi-Fi black hole); undefined over a plain veth. */
+  readonly blackHole: ((on: boolean) => void) | undefined;
   /** Samples so far, in order; the probe's clock starts when it does. */
   readonly samples: ProbeSample[];
   /** Events the listener reported (connected, stream-lost, ...), with their time on the probe's clock. */
@@ -95,8 +97,8 @@ export async function startLinkedStream(options: { codec: CodecName; seconds: nu
     return logs;
   };
   try {
-    const { a, b, addressA, deviceA, deviceB } =
-      options.impairment === undefined ? lab.addPair('host', 'lsn') : await lab.addLossyPair('host', 'lsn', { ...options.impairment, stallLog, quietLog });
+    const { a, b, addressA, deviceA, deviceB, blackHole } =
+      options.impairment === undefined ? { ...lab.addPair('host', 'lsn'), blackHole: undefined } : await lab.addLossyPair('host', 'lsn', { ...options.impairment, stallLog, quietLog });
     const input = join(dir, 'in.wav');
     writeTestWav(input, { seconds: options.seconds + 10, kind: 'tones' });
     const host = lab.spawnCli(a, ['host', '--input', input, '--codec', options.codec, '--name', 'bench'], { AURALYNC_DISCOVERY: 'off' });
@@ -133,6 +135,7 @@ export async function startLinkedStream(options: { codec: CodecName; seconds: nu
       listenerDevice: deviceB,
       hostNs: a,
       hostDevice: deviceA,
+      blackHole,
       samples,
       events,
       probeNowMs: () => lastSampleAt.probeMs + (Date.now() - lastSampleAt.wallMs),

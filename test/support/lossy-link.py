@@ -16,6 +16,8 @@ time.monotonic() (CLOCK_MONOTONIC, as Node's process.hrtime), so a benchmark can
 With LOSSY_LINK_QUIET=FILE it writes there each time nothing came from NS_A's end for more than QUIET_MS
 ("MONOTONIC_MS QUIET_MS", when the silence ended): NS_A's side sending nothing (a host that streams sends
 every few ms), not the link; a stall of this process shows here too, and in the stall log.
+SIGUSR1 makes the link a black hole (every packet either way is lost, while both ends stay up, as when Wi-Fi
+stops carrying frames without the interface going down); SIGUSR2 ends it.
 """
 import fcntl
 import heapq
@@ -59,6 +61,9 @@ def main():
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
+    black_hole = []  # non-empty while every packet is lost
+    signal.signal(signal.SIGUSR1, lambda *_: black_hole.append(1))
+    signal.signal(signal.SIGUSR2, lambda *_: black_hole.clear())
     print("ready", flush=True)
     queue = []  # (due time, sequence, destination fd, packet)
     sequence = 0
@@ -98,7 +103,7 @@ def main():
                     packet = os.read(source, 65536)
                 except (BlockingIOError, OSError):
                     break
-                if rng.random() * 100 < loss_percent:
+                if rng.random() * 100 < loss_percent or black_hole:
                     continue
                 wait = max(0.0, delay_ms + rng.uniform(-jitter_ms, jitter_ms)) / 1000
                 sequence += 1

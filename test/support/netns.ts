@@ -118,12 +118,13 @@ export class NetnsLab {
   /**
    * Two namespaces joined by an impaired point-to-point link: delay, jitter and loss each way, applied by
    * test/support/lossy-link.py to every IP packet (these kernels have no netem). Needs python3 and /dev/net/tun.
+   * `blackHole(true)` then loses every packet until `blackHole(false)`, both ends staying up.
    */
   async addLossyPair(
     roleA: string,
     roleB: string,
     impairment: LinkImpairment,
-  ): Promise<{ a: string; b: string; addressA: string; addressB: string; deviceA: string; deviceB: string }> {
+  ): Promise<{ a: string; b: string; addressA: string; addressB: string; deviceA: string; deviceB: string; blackHole: (on: boolean) => void }> {
     const a = this.create(roleA);
     const b = this.create(roleB);
     const [deviceA, deviceB] = [`al${this.tag}x`, `al${this.tag}y`];
@@ -155,7 +156,9 @@ export class NetnsLab {
         reject(new Error(`the lossy link exited (${code}): ${output.trim()}`));
       });
     });
-    return { a, b, addressA, addressB, deviceA, deviceB };
+    // A black hole loses every packet while both ends stay up: no local error tells either TCP stack.
+    const blackHole = (on: boolean) => child.kill(on ? 'SIGUSR1' : 'SIGUSR2');
+    return { a, b, addressA, addressB, deviceA, deviceB, blackHole };
   }
 
   /** Runs `auralync ...args` (the compiled CLI) inside `ns`, with stdout and stderr piped. */
