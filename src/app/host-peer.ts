@@ -27,7 +27,7 @@ export interface PeerTimings {
   readonly stallMs: number;
 }
 
-/** Defaults: v2 listeners ping every second, so 5 s of silence means dead (issue 2: gone within 5 s). */
+/** Defaults: v2 listeners ping every 0.5 s (their twins every second), so 4.5 s of silence means dead (issue 2: gone within 5 s). */
 export const DEFAULT_PEER_TIMINGS: PeerTimings = { v1SniffMs: 500, handshakeMs: 5000, silenceMs: 4500, stallMs: 4500 };
 
 /** What a peer needs to challenge a listener for the host's access code. */

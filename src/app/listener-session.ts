@@ -60,7 +60,7 @@ export interface ListenerOptions {
   readonly opusDecoderFactory?: () => AudioDecoder;
   /** Connect timeout [ms]. */
   readonly connectTimeoutMs?: number;
-  /** No bytes from the host for this long means it is gone [ms]. */
+  /** No bytes from the host for this long means it is gone [ms] (default 3000; once a v2 host has welcomed us, at most 1500: STREAM_SILENCE_MS). */
   readonly silenceTimeoutMs?: number;
   /** Reconnect delays (tests inject a fast one). */
   readonly backoff?: Backoff;
@@ -103,7 +103,12 @@ export interface ListenerStats {
   readonly driftPpm: number;
 }
 
-const PING_INTERVAL_MS = 1000;
+/**
+ * How often a listener pings its host [ms]. Each pong refines the clock offset, and keeps the listener
+ * hearing its host when no audio comes (a host whose capture is paused or being reopened): three pongs fall
+ * within STREAM_SILENCE_MS, so one late or lost is no reason to reconnect.
+ */
+const PING_INTERVAL_MS = 500;
 /**
  * What the jitter buffer keeps of the target when the sink can hold the rest (ClockedSink.setReserveMs)
  * [ms]. Audio in the jitter buffer covers a late packet but not a stall of this process (GC, a busy
@@ -134,6 +139,17 @@ export const FIRST_START_SETTLE_MS = 100;
 const QUICK_RETRY_MAX_MS = 500;
 /** How long after a stream dropped reconnects stay quick (QUICK_RETRY_MAX_MS) [ms]. */
 const RECENT_LOSS_MS = 30_000;
+
+/**
+ * Once a v2 host has welcomed us, nothing from it for this long means the stream is lost [ms] (at most
+ * silenceTimeoutMs). A streaming host sends audio every 5-10 ms and answers our pings (PING_INTERVAL_MS), so 1.5 s
+ * of nothing is no jitter (the longest pause on bench/wifi-link, 5 % loss: 240 ms). It matters on Wi-Fi
+ * that stops carrying frames while both ends stay up (a "black hole"): no error reaches either TCP stack,
+ * and the host's resends back off (0.2, 0.6, 1.4, 3 s...), so a connection that outlives the hiccup may
+ * stay silent seconds after it; a new one starts at once. bench/outage-recovery, black hole 1.5 s: audio
+ * again 240-459 ms after the link returned, against 190-1701 ms with the former 3 s (2026-12-04, docs/latency.md).
+ */
+const STREAM_SILENCE_MS = 1500;
 
 /** The part of a listener's target a reserving sink holds [ms]. */
 function reserveFor(targetMs: number): number {
@@ -367,12 +383,16 @@ export class ListenerSession {
       }
       if (this.stopped || this.refusedFinally) return;
       this.state = 'waiting';
-      const lostRecently = this.streamLostAtMs !== undefined && this.options.clock.now() - this.streamLostAtMs < RECENT_LOSS_MS;
-      const delay = lostRecently ? Math.min(this.backoff.next(), QUICK_RETRY_MAX_MS) : this.backoff.next();
+      const delay = this.lostRecently() ? Math.min(this.backoff.next(), QUICK_RETRY_MAX_MS) : this.backoff.next();
       this.emit({ type: 'reconnecting', inMs: delay, why });
       await new Promise<void>((resolve) => this.options.clock.setTimeout(resolve, delay));
       this.reconnects++;
     }
+  }
+
+  /** Whether a stream dropped within RECENT_LOSS_MS: reconnects are then quick (QUICK_RETRY_MAX_MS). */
+  private lostRecently(): boolean {
+    return this.streamLostAtMs !== undefined && this.options.clock.now() - this.streamLostAtMs < RECENT_LOSS_MS;
   }
 
   /** The host's current address from resolveAddress, if it gives a valid one (it must never stop the loop). */
@@ -419,8 +439,10 @@ export class ListenerSession {
       const silenceMs = this.options.silenceTimeoutMs ?? 3000;
       this.cancelTimers.push(
         this.options.clock.setInterval(() => {
-          if (this.options.clock.now() - this.lastHeardMs > silenceMs) finish(`no data from the host for ${silenceMs / 1000} s`);
-        }, 250),
+          // A v1 server may send nothing while nothing plays; a v2 host streams and answers pings.
+          const limitMs = this.welcome === undefined ? silenceMs : Math.min(silenceMs, STREAM_SILENCE_MS);
+          if (this.options.clock.now() - this.lastHeardMs > limitMs) finish(`no data from the host for ${limitMs / 1000} s`);
+        }, 100),
       );
       if (this.options.protocol === 'v1') this.runV1(channel, finish);
       else this.runV2(channel, finish);
@@ -565,6 +587,8 @@ export class ListenerSession {
       name: this.options.name,
       onAudio: (frame) => {
         if (this.channel !== channel) return;
+        // The twin carries the same stream: the host is heard while the connection waits on a resend.
+        this.lastHeardMs = this.options.clock.now();
         try {
           this.onAudio(frame);
         } catch (err) {

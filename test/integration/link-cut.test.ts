@@ -1,11 +1,13 @@
 /**
  * Faults on the network (issue 7): the link between host and listener cut inside test network namespaces
- * (created and deleted by the test). The cut listener must come back by itself — after 3 s usually on the
- * same connection (a new one where its 3 s silence timeout fired first), after 8 s on a new one (the host has
- * given it up by then) — and a listener that was not cut must not hear a gap. Needs root and iproute2; skipped otherwise.
+ * (created and deleted by the test). The cut listener must come back by itself — after 3 s with its device
+ * down, after 8 s (the host has given it up by then), after 2 s of a link that loses everything while both
+ * ends stay up (the old connection's resends back off; the listener gives a host silent for 1.5 s up and
+ * connects anew) — and a listener that was not cut must not hear a gap. Needs root and iproute2 (the black
+ * hole also /dev/net/tun); skipped otherwise.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findOffset, readWavS16, writeTestWav } from '../support/audio-files.js';
@@ -42,10 +44,15 @@ describe('link cut between host and listener (network namespaces)', function () 
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Cuts the listener's link for `cutMs` once it plays; resolves when it plays again, with what it and the host printed. */
-  async function cutAndReturn(cutMs: number, withIntact: boolean) {
+  /**
+   * Cuts the listener's link for `cutMs` once it plays — its device down, or (`blackHole`) every packet lost
+   * with both ends up — and resolves when it plays again, with what it and the host printed.
+   */
+  async function cutAndReturn(cutMs: number, withIntact: boolean, blackHole = false) {
     lab = new NetnsLab();
-    const { a, b, addressA, deviceB } = lab.addPair('host', 'cut');
+    const lossy = blackHole ? await lab.addLossyPair('host', 'cut', { delayMs: 0, jitterMs: 0, lossPercent: 0, seed: 1 }) : undefined;
+    const { a, b, addressA, deviceB } = lossy ?? lab.addPair('host', 'cut');
+    const cutLink = (cut: boolean) => (lossy ? lossy.blackHole(cut) : lab.setLink(b, deviceB, !cut));
     const input = join(dir, 'in.wav');
     const original = writeTestWav(input, { seconds: 30, kind: 'noise' });
     const env = { AURALYNC_DISCOVERY: 'off' };
@@ -62,10 +69,10 @@ describe('link cut between host and listener (network namespaces)', function () 
     await hostLog.waitFor(/\+ Cut joined/, 10_000);
     await waitFor(() => fileSize(cutOut) > 48_000 * 4, 10_000, 'a second of audio across the veth');
 
-    lab.setLink(b, deviceB, false);
+    cutLink(true);
     await new Promise((resolve) => setTimeout(resolve, cutMs));
     const sizeAtReturn = fileSize(cutOut);
-    lab.setLink(b, deviceB, true);
+    cutLink(false);
     const returnedAt = Date.now();
     // 100 ms of new audio means it plays again (the figure itself is bench/outage-recovery's).
     await waitFor(() => fileSize(cutOut) > sizeAtReturn + 48_000 * 4 * 0.1, 10_000, 'the cut listener to play again');
@@ -93,5 +100,15 @@ describe('link cut between host and listener (network namespaces)', function () 
     const { hostLog, cutLog } = await cutAndReturn(8000, false);
     assert.equal(hostLog.text().match(/\+ Cut joined/g)?.length, 2, `the host saw it leave and join again:\n${hostLog.text()}`);
     assert.match(cutLog.text(), /stream lost: .*\n(.*\n)*.*retrying/, `the listener says it lost the stream and tries again:\n${cutLog.text()}`);
+  });
+
+  it('a listener whose link loses every packet for 2 s, both ends staying up, gives the stalled connection up and plays again on a new one', async function () {
+    if (!existsSync('/dev/net/tun')) {
+      console.log('      (skipped: no /dev/net/tun for the link emulator)');
+      this.skip();
+    }
+    const { hostLog, cutLog } = await cutAndReturn(2000, false, true);
+    assert.match(cutLog.text(), /stream lost: no data from the host for 1\.5 s/, `the listener gave the silent connection up:\n${cutLog.text()}`);
+    assert.equal(hostLog.text().match(/\+ Cut joined/g)?.length, 2, `the host saw it join again:\n${hostLog.text()}`);
   });
 });

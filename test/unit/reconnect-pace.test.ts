@@ -65,6 +65,28 @@ describe('reconnect pace', () => {
     await session.stop();
   });
 
+  it('gives a host up after 1.5 s without a byte once it has welcomed us (3 s before its welcome)', async () => {
+    const { clock, connector, session, events } = listener();
+    await session.start();
+    for (let ms = 0; ms < 2500; ms += 250) {
+      clock.advance(250);
+      await flush();
+    }
+    assert.ok(!events.some((e) => e.type === 'reconnecting'), 'a host still to answer gets 3 s');
+    connector.hostEnd?.write(encodeJsonFrame(FrameType.Welcome, welcome));
+    await flush();
+    for (let ms = 0; ms < 1500; ms += 250) {
+      clock.advance(250);
+      await flush();
+    }
+    assert.ok(!events.some((e) => e.type === 'stream-lost'), 'not yet at 1.5 s');
+    clock.advance(250);
+    await flush();
+    const lost = events.find((e) => e.type === 'stream-lost');
+    assert.ok(lost?.type === 'stream-lost' && lost.reason === 'no data from the host for 1.5 s', JSON.stringify(lost));
+    await session.stop();
+  });
+
   it('tries every 500 ms at most for 30 s after its stream dropped, then backs off as usual, and plays again when the host answers', async () => {
     const { clock, connector, session, events } = listener();
     await session.start();
