@@ -19,6 +19,7 @@ import { Resampler } from '../core/resampler.js';
 import { V1PacketReader } from '../core/v1-packets.js';
 import { AUDIO_HEADER_BYTES, decodeAudioBody, decodeJsonBody, encodeJsonFrame, encodePing, FrameReader, FrameType, type Frame } from '../core/v2-frames.js';
 import type { AudioDecoder } from '../ports/audio-codec.js';
+import { connectStaggered } from './staggered-connect.js';
 import { TwinLink } from './twin-link.js';
 import type { AudioSink } from '../ports/audio-sink.js';
 import type { Clock } from '../ports/clock.js';
@@ -130,13 +131,14 @@ const JITTER_BUFFER_SHARE_MS = 5;
 export const FIRST_START_SETTLE_MS = 100;
 
 /**
- * After a stream drops (the host went silent or the connection broke while audio played), reconnects are
- * tried at least this often [ms] for RECENT_LOSS_MS, instead of backing off to 5 s: a Wi-Fi hiccup of a few
- * seconds should cost the seconds it lasts, not the next step of the backoff. bench/outage-recovery, listener's
- * link down 6 / 10 s (2026-12-04, 6 outages each): audio again a median 342 / 467 ms after the link returned,
- * against 508 / 1204 with the backoff (docs/latency.md). A refusal does not count as a drop.
+ * After a stream drops (the host went silent or the connection broke while audio played), the first
+ * reconnect is at once and the next ones at least this often [ms] for RECENT_LOSS_MS, instead of backing
+ * off to 5 s: a Wi-Fi hiccup of a few seconds should cost the seconds it lasts, not the next step of the
+ * backoff. bench/outage-recovery, listener's link down 6 / 10 s (2026-12-04, 6 outages each, every 500 ms
+ * then): audio again a median 342 / 467 ms after the link returned, against 508 / 1204 with the backoff
+ * (docs/latency.md). A refusal does not count as a drop. Also the pace of connectStaggered meanwhile.
  */
-const QUICK_RETRY_MAX_MS = 500;
+const QUICK_RETRY_MAX_MS = 250;
 /** How long after a stream dropped reconnects stay quick (QUICK_RETRY_MAX_MS) [ms]. */
 const RECENT_LOSS_MS = 30_000;
 
@@ -146,8 +148,9 @@ const RECENT_LOSS_MS = 30_000;
  * of nothing is no jitter (the longest pause on bench/wifi-link, 5 % loss: 240 ms). It matters on Wi-Fi
  * that stops carrying frames while both ends stay up (a "black hole"): no error reaches either TCP stack,
  * and the host's resends back off (0.2, 0.6, 1.4, 3 s...), so a connection that outlives the hiccup may
- * stay silent seconds after it; a new one starts at once. bench/outage-recovery, black hole 1.5 s: audio
- * again 240-459 ms after the link returned, against 190-1701 ms with the former 3 s (2026-12-04, docs/latency.md).
+ * stay silent seconds after it; a new one starts at once. bench/outage-recovery, black holes of 1.5-5 s
+ * (2026-12-04, with the first retry at once and connectStaggered): audio again 14-100 ms after the link
+ * returned, against up to 1.7 s with the former 3 s (docs/latency.md).
  */
 const STREAM_SILENCE_MS = 1500;
 
@@ -367,11 +370,18 @@ export class ListenerSession {
       const { host, port } = target;
       this.target = target;
       const { connector } = this.options;
+      const attemptAtMs = this.options.clock.now();
       this.state = 'connecting';
       if (first === undefined) this.emit({ type: 'connecting', address: `${host}:${port}` });
       let why: string;
       try {
-        const channel = first ?? (await connector.connect(host, port, this.options.connectTimeoutMs ?? 3000));
+        const timeoutMs = this.options.connectTimeoutMs ?? 3000;
+        // After a drop the link may still swallow packets: a fresh attempt every QUICK_RETRY_MAX_MS, not the kernel's SYN backoff.
+        const channel =
+          first ??
+          (this.lostRecently() && timeoutMs > QUICK_RETRY_MAX_MS
+            ? await connectStaggered({ connector, clock: this.options.clock, host, port, everyMs: QUICK_RETRY_MAX_MS, timeoutMs })
+            : await connector.connect(host, port, timeoutMs));
         first = undefined;
         if (this.stopped) {
           channel.destroy();
@@ -383,7 +393,9 @@ export class ListenerSession {
       }
       if (this.stopped || this.refusedFinally) return;
       this.state = 'waiting';
-      const delay = this.lostRecently() ? Math.min(this.backoff.next(), QUICK_RETRY_MAX_MS) : this.backoff.next();
+      // A stream that ran a while and dropped is tried again at once (a host that drops each stream at once is not).
+      const droppedJustNow = this.streamLostAtMs !== undefined && this.streamLostAtMs - attemptAtMs >= STREAM_SILENCE_MS;
+      const delay = droppedJustNow ? 0 : this.lostRecently() ? Math.min(this.backoff.next(), QUICK_RETRY_MAX_MS) : this.backoff.next();
       this.emit({ type: 'reconnecting', inMs: delay, why });
       await new Promise<void>((resolve) => this.options.clock.setTimeout(resolve, delay));
       this.reconnects++;
