@@ -1,9 +1,9 @@
 /**
  * Connecting again after a stream dropped, with a fresh attempt every few hundred ms while earlier ones are
  * still unanswered. A link that loses every packet without either end being told (Wi-Fi that stopped
- * carrying frames) swallows the SYN, and the kernel sends it again only after 1 s, then 2 s more: an attempt
- * started during the hiccup can keep the listener waiting seconds after the link is back. With a new attempt
- * every `everyMs`, one leaves within `everyMs` of the link's return. Attempts that fail at once (no route, a
+ * carrying frames) swallows the SYN, and the kernel sends it again only after 1 s (Linux 6.x, four times;
+ * older kernels 1, 2, 4 s): an attempt started during the hiccup keeps the listener waiting up to that long
+ * after the link is back. With a new attempt every `everyMs`, one leaves within `everyMs` of the link's return. Attempts that fail at once (no route, a
  * refusal) fail the whole as a single attempt would, so the caller's own pacing still applies.
  */
 import { AuraError } from '../core/errors.js';
