@@ -144,8 +144,8 @@ const RECENT_LOSS_MS = 30_000;
 
 /**
  * Once a v2 host has welcomed us, nothing from it for this long means the stream is lost [ms] (at most
- * silenceTimeoutMs). A streaming host sends audio every 5-10 ms and answers our pings (PING_INTERVAL_MS), so 1.5 s
- * of nothing is no jitter (the longest pause on bench/wifi-link, 5 % loss: 240 ms). It matters on Wi-Fi
+ * silenceTimeoutMs). A streaming host sends audio every 5-10 ms and answers our pings (PING_INTERVAL_MS), so
+ * 1.5 s of nothing is no jitter (the longest pause on bench/wifi-link, 5 % loss: 240-250 ms). It matters on Wi-Fi
  * that stops carrying frames while both ends stay up (a "black hole"): no error reaches either TCP stack,
  * and the host's resends back off (0.2, 0.6, 1.4, 3 s...), so a connection that outlives the hiccup may
  * stay silent seconds after it; a new one starts at once. bench/outage-recovery, black holes of 1.5-5 s
@@ -376,7 +376,7 @@ export class ListenerSession {
       let why: string;
       try {
         const timeoutMs = this.options.connectTimeoutMs ?? 3000;
-        // After a drop the link may still swallow packets: a fresh attempt every QUICK_RETRY_MAX_MS, not the kernel's SYN backoff.
+        // After a drop the link may still swallow packets: a fresh attempt every QUICK_RETRY_MAX_MS, not the kernel's SYN timer.
         const channel =
           first ??
           (this.lostRecently() && timeoutMs > QUICK_RETRY_MAX_MS

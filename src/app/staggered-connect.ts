@@ -3,14 +3,15 @@
  * still unanswered. A link that loses every packet without either end being told (Wi-Fi that stopped
  * carrying frames) swallows the SYN, and the kernel sends it again only after 1 s (Linux 6.x, four times;
  * older kernels 1, 2, 4 s): an attempt started during the hiccup keeps the listener waiting up to that long
- * after the link is back. With a new attempt every `everyMs`, one leaves within `everyMs` of the link's return. Attempts that fail at once (no route, a
- * refusal) fail the whole as a single attempt would, so the caller's own pacing still applies.
+ * after the link is back. With a new attempt every `everyMs`, one leaves within `everyMs` of the link's
+ * return. Attempts that fail at once (no route, a refusal) fail the whole as a single attempt would, so the
+ * caller's own pacing still applies.
  */
 import { AuraError } from '../core/errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { ByteChannel, ChannelConnector } from '../ports/transport.js';
 
-/** Where and how to connect with StaggeredConnect. */
+/** Where and how connectStaggered connects. */
 export interface StaggeredConnectOptions {
   readonly connector: ChannelConnector;
   readonly clock: Clock;
