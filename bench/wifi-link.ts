@@ -7,7 +7,8 @@
  * gaps (underruns: the buffer ran dry; missing packets: audio the host dropped) and the latency the
  * listener estimates (capture → played), p50/p95, with the target over time, how often the link emulator
  * itself ran late (this machine stalling, not the link it stands for) and how often the host's end sent
- * nothing for over 40 ms (the host, not the link). Prints JSON. Needs root.
+ * nothing for over 40 ms (the host stalled, or its TCP waiting out a resend timeout; not the link's delay).
+ * Prints JSON. Needs root.
  */
 import { writeFileSync } from 'node:fs';
 import type { CodecName } from '../src/core/handshake.js';
@@ -67,7 +68,8 @@ async function measure(codec: CodecName, twin: boolean): Promise<Record<string, 
     perMinute,
     // What each underrun coincided with: a long pause in arrivals (the network, or TCP waiting to resend a
     // lost segment), a long event-loop delay (the listener itself not running), the link emulator running
-    // late (this machine stalling, not the link it stands for) or the host sending nothing (the host).
+    // late (this machine stalling, not the link it stands for) or nothing leaving the host's end (the host
+    // stalled, or its TCP waiting out a resend timeout on every connection).
     underrunCauses: underrunCauses(all.filter((s) => s.t >= warm.t), logs),
     // Times the link emulator itself ran more than 15 ms late, and the longest [ms] (warm-up included).
     emulatorStalls: pauseSummary(logs.stalls),

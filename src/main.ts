@@ -201,7 +201,7 @@ async function findHostByName(name: string, lookMs: number, status: StatusLine):
 /**
  * A listener's way back to a host it found by name: a finder kept browsing while it listens, asked before each
  * reconnect where the host (by its id) is now. Asking a finder started afresh waited up to 1.5 s for an answer
- * each time, which during a dropout was most of each try (the listener tries every 500 ms after a drop).
+ * each time, which during a dropout was most of each try (the listener tries every 250 ms after a drop).
  */
 function followHost(host: HostRecord, status: StatusLine): { resolve: () => Promise<{ host: string; port: number } | undefined>; stop: () => Promise<void> } {
   const finder = makeFinder(undefined);

@@ -67,7 +67,7 @@ export interface LinkPause {
 export interface LinkLogs {
   /** Each time the emulator itself ran more than 15 ms late (this machine stalling). */
   readonly stalls: LinkPause[];
-  /** Each time nothing came from the host's end for more than 40 ms (the host not sending; an emulator stall shows here too). */
+  /** Each time nothing came from the host's end for more than 40 ms (the host stalled, or its TCP waiting out a resend timeout; an emulator stall shows here too). */
   readonly hostSilences: LinkPause[];
 }
 
@@ -87,7 +87,7 @@ export async function startLinkedStream(options: { codec: CodecName; seconds: nu
   const dir = mkdtempSync(join(tmpdir(), 'auralync-bench-link-'));
   const lab = new NetnsLab();
   // The emulator says when it ran late (this machine stalling, not the link it stands for), and when the
-  // host's end sent nothing (the host, not the link).
+  // host's end sent nothing (the host stalled, or its TCP waiting on a resend timeout).
   const stallLog = join(dir, 'emulator-stalls.txt');
   const quietLog = join(dir, 'host-silences.txt');
   const stopAll = async (): Promise<LinkLogs> => {

@@ -15,7 +15,8 @@ process not running: the machine, not the link it stands for): "MONOTONIC_MS LAT
 time.monotonic() (CLOCK_MONOTONIC, as Node's process.hrtime), so a benchmark can tell its pauses apart.
 With LOSSY_LINK_QUIET=FILE it writes there each time nothing came from NS_A's end for more than QUIET_MS
 ("MONOTONIC_MS QUIET_MS", when the silence ended): NS_A's side sending nothing (a host that streams sends
-every few ms), not the link; a stall of this process shows here too, and in the stall log.
+every few ms, unless it stalls or its TCP waits out a resend timeout), not the link's delay; a stall of this
+process shows here too, and in the stall log.
 SIGUSR1 makes the link a black hole (every packet either way is lost, while both ends stay up, as when Wi-Fi
 stops carrying frames without the interface going down); SIGUSR2 ends it.
 """
