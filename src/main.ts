@@ -107,6 +107,9 @@ async function host(command: HostCommand, status: StatusLine): Promise<number> {
       case 'listener-joined':
         status.log(`+ ${event.name} joined from ${event.address} (${event.format.protocol === 'v1' ? 'v1' : event.format.codec})`);
         break;
+      case 'listener-rejoined':
+        status.log(`~ ${event.name} rejoined from ${event.address} (a new connection; the old one is closed)`);
+        break;
       case 'listener-left':
         status.log(`- ${event.name} left (${event.reason})`);
         break;

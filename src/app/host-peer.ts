@@ -80,6 +80,10 @@ export class HostPeer {
   twinOf: HostPeer | undefined;
   /** This peer's twin connection, if one is attached. */
   twin: HostPeer | undefined;
+  /** The token naming this peer's stream, sent in its Welcome (v2 primaries only): a reconnect of the same listener presents it. */
+  resumeToken: Buffer | undefined;
+  /** From the Hello: the resume token of the stream this listener had before (see Hello.resumes). */
+  resumes: Buffer | undefined;
   /** The Welcome this peer was sent (a twin gets the same format). */
   private welcomeFields: Record<string, unknown> | undefined;
   private offersTwins = false;
@@ -248,6 +252,7 @@ export class HostPeer {
       this.name = hello.name;
       if (hello.twinOf !== undefined) return this.becomeTwin(hello.twinOf);
       this.offersTwins = hello.twins === true;
+      this.resumes = hello.resumes;
       const outcome = negotiate(hello, this.hostCodec);
       if ('reject' in outcome) return this.reject(outcome.reject.code, outcome.reject.reason);
       if (this.access === undefined) return this.becomeReady({ protocol: 'v2', codec: outcome.codec });
@@ -328,7 +333,7 @@ export class HostPeer {
     this.name = primary.name;
     this.format = primary.format;
     // The same format as the primary's; the key, if any, the listener already has from it.
-    this.sendControl(encodeJsonFrame(FrameType.Welcome, { ...primary.welcomeFields, encryption: undefined, twinToken: undefined, twin: true }));
+    this.sendControl(encodeJsonFrame(FrameType.Welcome, { ...primary.welcomeFields, encryption: undefined, twinToken: undefined, resumeToken: undefined, twin: true }));
   }
 
   private becomeReady(format: PeerFormat): void {
@@ -341,6 +346,7 @@ export class HostPeer {
     this.format = format;
     if (format.protocol === 'v2') {
       if (this.offersTwins) this.twinToken = freshNonce();
+      this.resumeToken = freshNonce();
       this.welcomeFields = {
         protocol: PROTOCOL_VERSION,
         codec: format.codec,
@@ -351,6 +357,7 @@ export class HostPeer {
         hostName: this.hostName,
         ...this.encryptionFields(answer.streamSalt),
         ...(this.twinToken === undefined ? {} : { twinToken: this.twinToken.toString('base64') }),
+        resumeToken: this.resumeToken.toString('base64'),
       };
       this.sendControl(encodeJsonFrame(FrameType.Welcome, this.welcomeFields));
     }

@@ -21,6 +21,8 @@ export type HostEvent =
   | { type: 'listening'; port: number }
   | { type: 'listener-joined'; name: string; address: string; format: PeerFormat }
   | { type: 'listener-left'; name: string; address: string; reason: string }
+  /** A listener came back on a new connection while its old one still counted (the old one is closed, and no 'listener-left' follows). */
+  | { type: 'listener-rejoined'; name: string; address: string; format: PeerFormat }
   /** A connection refused before it became a listener (one event per address and reason a minute, so floods do not flood the log). */
   | { type: 'refused'; address: string; reason: string }
   | { type: 'source-error'; message: string }
@@ -93,6 +95,8 @@ export class HostSession {
   private readonly maxV1Listeners: number;
   private readonly access: PeerAccess | undefined;
   private readonly refusedLogged = new Map<string, number>();
+  /** Peers closed because their listener came back on a new connection: their going is no news. */
+  private readonly replaced = new WeakSet<HostPeer>();
   /** The port actually bound, after start(). */
   port = 0;
 
@@ -205,7 +209,8 @@ export class HostSession {
   }
 
   private admit(peer: HostPeer, format: PeerFormat): AdmitAnswer {
-    const admitted = [...this.peers].filter((p) => p.format !== undefined && p.twinOf === undefined);
+    const resumed = this.resumedBy(peer);
+    const admitted = [...this.peers].filter((p) => p.format !== undefined && p.twinOf === undefined && p !== resumed);
     const refuse = (code: string, reason: string): AdmitAnswer => ({ ok: false, code, reason });
     if (admitted.length >= this.maxListeners) return refuse('full', `host is full (${this.maxListeners} listeners)`);
     if (format.protocol === 'v1') {
@@ -222,8 +227,24 @@ export class HostSession {
     entry.peers.add(peer);
     const packetMs = framesToMs(entry.stream.packetFrames, format.protocol === 'v1' ? 44_100 : 48_000);
     peer.setMaxQueueFrames(Math.max(2, Math.ceil(this.maxQueueMs / packetMs)));
-    this.emit({ type: 'listener-joined', name: peer.name, address: peer.channel.remoteAddress, format });
+    if (resumed === undefined) {
+      this.emit({ type: 'listener-joined', name: peer.name, address: peer.channel.remoteAddress, format });
+    } else {
+      this.replaced.add(resumed);
+      resumed.close('replaced by its listener\'s new connection');
+      this.emit({ type: 'listener-rejoined', name: peer.name, address: peer.channel.remoteAddress, format });
+    }
     return { ok: true, packetFrames: entry.stream.packetFrames, codecDelayFrames: entry.stream.delayFrames, streamSalt: entry.salt };
+  }
+
+  /**
+   * The admitted listener whose stream `peer` says it resumes (its Hello's token), if that connection is
+   * still here: typically one the listener gave up as silent while the host has not yet.
+   */
+  private resumedBy(peer: HostPeer): HostPeer | undefined {
+    const token = peer.resumes;
+    if (token === undefined) return undefined;
+    return [...this.peers].find((p) => p !== peer && p.twinOf === undefined && p.format !== undefined && p.resumeToken?.equals(token) === true);
   }
 
   /**
@@ -284,7 +305,7 @@ export class HostSession {
       return; // a twin is not a listener: its going is no news
     }
     peer.twin?.close('its listener left');
-    if (peer.format !== undefined) {
+    if (peer.format !== undefined && !this.replaced.has(peer)) {
       this.emit({ type: 'listener-left', name: peer.name, address: peer.channel.remoteAddress, reason });
     }
   }

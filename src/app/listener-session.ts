@@ -199,6 +199,8 @@ export class ListenerSession {
   private twin: TwinLink | undefined;
   /** Where the current connection goes (a twin goes there too). */
   private target = { host: '', port: 0 };
+  /** The last Welcome's resume token: the next Hello presents it, so the host lets our old connection go at once. */
+  private resumeToken: Buffer | undefined;
 
   constructor(private readonly options: ListenerOptions) {
     if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) {
@@ -510,7 +512,8 @@ export class ListenerSession {
     const codecs: CodecName[] = ALL_CODECS.filter((codec) => codec !== 'opus' || this.options.opusDecoderFactory !== undefined);
     this.access = new ListenerAccess(this.options.accessCode);
     const nonce = this.access.nonce.toString('base64');
-    channel.write(encodeJsonFrame(FrameType.Hello, { protocol: PROTOCOL_VERSION, codecs, name: this.options.name, nonce, twins: this.options.twin !== false }));
+    const resumes = this.resumeToken?.toString('base64');
+    channel.write(encodeJsonFrame(FrameType.Hello, { protocol: PROTOCOL_VERSION, codecs, name: this.options.name, nonce, twins: this.options.twin !== false, resumes }));
     channel.onData((bytes) => {
       this.lastHeardMs = this.options.clock.now();
       let frames: Frame[];
@@ -542,6 +545,7 @@ export class ListenerSession {
         return this.leaveRefused(channel, err, 'not-protected', finish);
       }
       this.welcome = welcome;
+      this.resumeToken = welcome.resumeToken;
       this.decoder = this.welcome.codec === 'opus' && this.options.opusDecoderFactory ? this.options.opusDecoderFactory() : new PcmDecoder();
       this.state = 'buffering';
       this.backoff.reset();

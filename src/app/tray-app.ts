@@ -329,6 +329,11 @@ export class TrayApp {
         this.notify({ type: 'listener-joined', name: event.name });
         this.refreshStats();
         return;
+      case 'listener-rejoined':
+        // The same person, still listening: worth a log line, not a notification.
+        this.deps.log(`~ ${event.name} rejoined from ${event.address}`);
+        this.refreshStats();
+        return;
       case 'listener-left':
         this.deps.log(`- ${event.name} left (${event.reason})`);
         this.notify({ type: 'listener-left', name: event.name });

@@ -28,6 +28,11 @@ export interface Hello {
    * (16 bytes). A twin carries the same audio frames as its primary and nothing else of note.
    */
   readonly twinOf?: Buffer;
+  /**
+   * The resume token (16 bytes) of the stream this listener had before its connection dropped: once this
+   * connection is admitted, the host closes that stream's old connection as replaced, not as a listener leaving.
+   */
+  readonly resumes?: Buffer;
 }
 
 /** The host's challenge when it requires an access code. */
@@ -75,6 +80,11 @@ export interface Welcome {
   readonly twinToken?: Buffer;
   /** True on the Welcome of a twin connection. */
   readonly twin?: boolean;
+  /**
+   * 16 random bytes naming this stream: after a drop, the listener's next Hello says `resumes` with it.
+   * Absent from twins' Welcomes and from hosts built before 2026-12-04.
+   */
+  readonly resumeToken?: Buffer;
 }
 
 /** Why a host refused a listener. */
@@ -108,7 +118,8 @@ export function parseHello(value: Record<string, unknown>): Hello {
   }
   const nonce = value.nonce === undefined ? undefined : decodeBytesField(value.nonce, NONCE_BYTES, 'hello nonce');
   const twinOf = value.twinOf === undefined ? undefined : decodeBytesField(value.twinOf, NONCE_BYTES, 'twin token');
-  return { protocol: value.protocol, codecs: value.codecs.filter(isCodec), name: cleanName(value.name, 'listener'), nonce, twins: value.twins === true, twinOf };
+  const resumes = value.resumes === undefined ? undefined : decodeBytesField(value.resumes, NONCE_BYTES, 'resume token');
+  return { protocol: value.protocol, codecs: value.codecs.filter(isCodec), name: cleanName(value.name, 'listener'), nonce, twins: value.twins === true, twinOf, resumes };
 }
 
 /** Validates a parsed Challenge body; throws ERR_PROTOCOL when malformed. */
@@ -146,7 +157,20 @@ export function parseWelcome(value: Record<string, unknown>): Welcome {
     encryption = { streamSalt: decodeBytesField(fields.streamSalt, NONCE_BYTES, 'stream salt'), hostProof: decodeBytesField(fields.hostProof, 32, 'host proof') };
   }
   const twinToken = value.twinToken === undefined ? undefined : decodeBytesField(value.twinToken, NONCE_BYTES, 'twin token');
-  return { protocol, codec, sampleRate, channels, packetFrames, codecDelayFrames, hostName: cleanName(value.hostName, 'host'), encryption, twinToken, twin: value.twin === true };
+  const resumeToken = value.resumeToken === undefined ? undefined : decodeBytesField(value.resumeToken, NONCE_BYTES, 'resume token');
+  return {
+    protocol,
+    codec,
+    sampleRate,
+    channels,
+    packetFrames,
+    codecDelayFrames,
+    hostName: cleanName(value.hostName, 'host'),
+    encryption,
+    twinToken,
+    twin: value.twin === true,
+    resumeToken,
+  };
 }
 
 /** Validates a parsed Reject body (always yields something printable). */

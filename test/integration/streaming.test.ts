@@ -165,6 +165,27 @@ describe('streaming over TCP on 127.0.0.1', function () {
     assert.equal(events.filter((e) => e.type === 'connected').length, 2);
   });
 
+  it('a listener whose connection goes quiet comes back on a new one: the host replaces the old one and counts it once', async () => {
+    const input = join(dir, 'in.wav');
+    writeTestWav(input, { seconds: 20, kind: 'tones' });
+    const { host, events } = await startHost(input, 'pcm');
+    const relay = await startRelay(host.port);
+    try {
+      const { listener, events: heard } = await startListener(relay.port, join(dir, 'out.wav'));
+      await waitFor(() => listener.stats().framesReceived > 9600, 5000, 'audio through the relay');
+      // Both ends stay up and nothing crosses, as on Wi-Fi that swallows every packet.
+      relay.stallAll();
+      await waitFor(() => heard.some((e) => e.type === 'stream-lost'), 5000, 'the listener to give the quiet connection up');
+      const before = listener.stats().framesReceived;
+      await waitFor(() => listener.stats().framesReceived > before + 9600, 5000, 'audio on the new connection');
+      const roster = events.filter((e) => e.type.startsWith('listener-')).map((e) => e.type);
+      assert.deepEqual(roster, ['listener-joined', 'listener-rejoined'], 'one join, then a rejoin: never a leave');
+      assert.equal(host.stats().listeners.length, 1, 'the old connection is gone at once, not 4.5 s later');
+    } finally {
+      relay.close();
+    }
+  });
+
   it('serves the v1 stream to a client that sends nothing: 4-byte big-endian length + 1024 float32 stereo frames', async () => {
     const input = join(dir, 'in.wav');
     writeTestWav(input, { seconds: 3, kind: 'tones' });
@@ -224,3 +245,39 @@ describe('streaming over TCP on 127.0.0.1', function () {
     assert.equal(listener.stats().missingPackets, 0);
   });
 });
+
+/**
+ * A TCP relay on 127.0.0.1 to `port`. stallAll() freezes every connection it carries (nothing crosses either
+ * way and neither end is told), while new connections pass as usual.
+ */
+async function startRelay(port: number): Promise<{ port: number; stallAll(): void; close(): void }> {
+  const pairs: { inbound: Socket; outbound: Socket; stalled: boolean }[] = [];
+  const server = createServer((inbound) => {
+    const outbound = connect({ host: '127.0.0.1', port });
+    const pair = { inbound, outbound, stalled: false };
+    pairs.push(pair);
+    for (const [from, to] of [[inbound, outbound], [outbound, inbound]] as const) {
+      from.on('data', (bytes) => {
+        if (!pair.stalled) to.write(bytes);
+      });
+      from.on('error', () => {});
+      from.on('close', () => {
+        if (!pair.stalled) to.destroy();
+      });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    stallAll: () => {
+      for (const pair of pairs) pair.stalled = true;
+    },
+    close: () => {
+      server.close();
+      for (const { inbound, outbound } of pairs) {
+        inbound.destroy();
+        outbound.destroy();
+      }
+    },
+  };
+}

@@ -35,6 +35,17 @@ describe('handshake', () => {
     assert.throws(() => parseWelcome({ ...welcome, twinToken: 42 }), /twin token/);
   });
 
+  it('reads the resume fields, and refuses a resume token that is not 16 bytes', () => {
+    const token = Buffer.alloc(16, 5).toString('base64');
+    assert.deepEqual(parseHello({ protocol: 2, codecs: ['pcm'], name: 'Ann', resumes: token }).resumes, Buffer.alloc(16, 5));
+    assert.equal(parseHello({ protocol: 2, codecs: ['pcm'], name: 'Ann' }).resumes, undefined);
+    assert.throws(() => parseHello({ protocol: 2, codecs: ['pcm'], resumes: 'c2hvcnQ=' }), /resume token/);
+    const welcome = { protocol: 2, codec: 'pcm', sampleRate: 48000, channels: 2, packetFrames: 240, hostName: 'h' };
+    assert.deepEqual(parseWelcome({ ...welcome, resumeToken: token }).resumeToken, Buffer.alloc(16, 5));
+    assert.equal(parseWelcome(welcome).resumeToken, undefined, 'a host from before resume tokens');
+    assert.throws(() => parseWelcome({ ...welcome, resumeToken: [1, 2] }), /resume token/);
+  });
+
   it('refuses a welcome for a format this build cannot play', () => {
     const good = { protocol: 2, codec: 'pcm', sampleRate: 48000, channels: 2, packetFrames: 480, hostName: 'h' };
     assert.equal(parseWelcome(good).codec, 'pcm');

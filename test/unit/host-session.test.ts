@@ -26,11 +26,11 @@ async function makeHost(options: { maxListeners?: number; maxV1Listeners?: numbe
 }
 
 /** A v2 client: collects frames the host sends. */
-function v2Client(channel: MemoryChannel, name = 'ann') {
+function v2Client(channel: MemoryChannel, name = 'ann', fields: Record<string, unknown> = {}) {
   const reader = new FrameReader();
   const frames: Frame[] = [];
   channel.onData((bytes) => frames.push(...reader.push(bytes)));
-  channel.write(encodeJsonFrame(FrameType.Hello, { protocol: 2, codecs: ['pcm'], name }));
+  channel.write(encodeJsonFrame(FrameType.Hello, { protocol: 2, codecs: ['pcm'], name, ...fields }));
   return {
     frames,
     audioSeqs: () => frames.filter((f) => f.type === FrameType.Audio).map((f) => decodeAudioBody(f.body).seq),
@@ -38,7 +38,7 @@ function v2Client(channel: MemoryChannel, name = 'ann') {
 }
 
 /** A v2 client that answers the access-code challenge with `code` and decrypts the audio it gets. */
-function codeClient(channel: MemoryChannel, code: string | undefined, name = 'cody') {
+function codeClient(channel: MemoryChannel, code: string | undefined, name = 'cody', fields: Record<string, unknown> = {}) {
   const reader = new FrameReader();
   const frames: Frame[] = [];
   const access = new ListenerAccess(code);
@@ -58,7 +58,7 @@ function codeClient(channel: MemoryChannel, code: string | undefined, name = 'co
       }
     }
   });
-  channel.write(encodeJsonFrame(FrameType.Hello, { protocol: 2, codecs: ['pcm'], name, nonce: access.nonce.toString('base64') }));
+  channel.write(encodeJsonFrame(FrameType.Hello, { protocol: 2, codecs: ['pcm'], name, nonce: access.nonce.toString('base64'), ...fields }));
   const types = () => frames.map((f) => f.type);
   const rejectCode = () => {
     const reject = frames.find((f) => f.type === FrameType.Reject);
@@ -277,6 +277,7 @@ describe('host session', () => {
       await flush();
       assert.equal(twin.welcome()?.twin, true, 'welcomed as a twin, even though the host is full (one listener)');
       assert.equal(twin.welcome()?.twinToken, undefined);
+      assert.equal(twin.welcome()?.resumeToken, undefined, 'a twin is not a stream of its own to resume');
       for (let i = 0; i < 4; i++) source.emit();
       await flush();
       assert.deepEqual(twin.audioSeqs(), [0, 1, 2, 3]);
@@ -304,6 +305,82 @@ describe('host session', () => {
       const reject = stray.frames.find((f) => f.type === FrameType.Reject);
       assert.equal(reject === undefined ? undefined : decodeJsonBody(reject.body).code, 'no-such-stream');
       assert.ok(!stray.frames.some((f) => f.type === FrameType.Audio));
+    });
+  });
+
+  describe('a listener back on a new connection', () => {
+    /** A client whose Hello says `fields` (resumes: token), with its Welcome parsed. */
+    function resumingClient(channel: MemoryChannel, name: string, fields: Record<string, unknown> = {}) {
+      const client = v2Client(channel, name, fields);
+      const welcome = () => {
+        const frame = client.frames.find((f) => f.type === FrameType.Welcome);
+        return frame === undefined ? undefined : parseWelcome(decodeJsonBody(frame.body));
+      };
+      const rejectCode = () => {
+        const reject = client.frames.find((f) => f.type === FrameType.Reject);
+        return reject === undefined ? undefined : String(decodeJsonBody(reject.body).code);
+      };
+      return { ...client, welcome, rejectCode };
+    }
+
+    it('replaces its old connection at once: one listener, a rejoin and no leave', async () => {
+      const { server, source, events, host } = await makeHost();
+      const oldChannel = server.connect();
+      const old = resumingClient(oldChannel, 'ann');
+      await flush();
+      const token = old.welcome()?.resumeToken;
+      assert.ok(token !== undefined && token.length === 16, 'the Welcome carries a 16-byte resume token');
+      const fresh = resumingClient(server.connect(), 'ann', { resumes: token.toString('base64') });
+      await flush();
+      assert.ok(oldChannel.closed, 'the old connection is closed as soon as the new one is admitted');
+      assert.deepEqual(
+        events.filter((e) => e.type.startsWith('listener-')).map((e) => e.type),
+        ['listener-joined', 'listener-rejoined'],
+      );
+      assert.equal(host.stats().listeners.length, 1);
+      const next = fresh.welcome()?.resumeToken;
+      assert.ok(next !== undefined && !next.equals(token), 'the new stream has a token of its own');
+      for (let i = 0; i < 3; i++) source.emit();
+      await flush();
+      assert.deepEqual(fresh.audioSeqs(), [0, 1, 2]);
+    });
+
+    it('is let in at the listener cap; a made-up token changes nothing and is refused as full', async () => {
+      const { server, events } = await makeHost({ maxListeners: 1 });
+      const oldChannel = server.connect();
+      const old = resumingClient(oldChannel, 'ann');
+      await flush();
+      const token = old.welcome()?.resumeToken as Buffer;
+      const stranger = resumingClient(server.connect(), 'eve', { resumes: Buffer.alloc(16, 9).toString('base64') });
+      await flush();
+      assert.equal(stranger.rejectCode(), 'full');
+      assert.ok(!oldChannel.closed, 'a token of no stream here closes nothing');
+      const fresh = resumingClient(server.connect(), 'ann', { resumes: token.toString('base64') });
+      await flush();
+      assert.equal(fresh.welcome()?.codec, 'pcm', 'the returning listener is admitted although the host is full');
+      assert.ok(oldChannel.closed);
+      assert.equal(events.filter((e) => e.type === 'listener-left').length, 0);
+    });
+
+    it('with an access code, a resume counts only once the code is proven', async () => {
+      const { server, events } = await makeHost({ accessCode: 'open sesame' });
+      const oldChannel = server.connect();
+      const old = codeClient(oldChannel, 'open sesame', 'cody');
+      await flush();
+      const welcomeFrame = old.frames.find((f) => f.type === FrameType.Welcome) as Frame;
+      const token = parseWelcome(decodeJsonBody(welcomeFrame.body)).resumeToken as Buffer;
+      const guesser = codeClient(server.connect(), 'wrong', 'cody', { resumes: token.toString('base64') });
+      await flush();
+      assert.equal(guesser.rejectCode(), 'bad-code');
+      assert.ok(!oldChannel.closed, 'a wrong code with a stolen token closes nothing');
+      const fresh = codeClient(server.connect(), 'open sesame', 'cody', { resumes: token.toString('base64') });
+      await flush();
+      assert.deepEqual(fresh.types().slice(0, 2), [FrameType.Challenge, FrameType.Welcome]);
+      assert.ok(oldChannel.closed);
+      assert.deepEqual(
+        events.filter((e) => e.type.startsWith('listener-')).map((e) => e.type),
+        ['listener-joined', 'listener-rejoined'],
+      );
     });
   });
 

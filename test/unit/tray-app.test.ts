@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import { HostSession } from '../../src/app/host-session.js';
 import { TrayApp, type TrayAppDeps, type TrayHostFinder } from '../../src/app/tray-app.js';
 import { AuraError } from '../../src/core/errors.js';
+import { parseWelcome } from '../../src/core/handshake.js';
 import type { DirectoryEvent } from '../../src/core/host-directory.js';
 import type { HostAdvert, HostRecord } from '../../src/core/host-record.js';
 import type { Settings } from '../../src/core/settings-schema.js';
+import { decodeJsonBody, encodeJsonFrame, encodePing, FrameReader, FrameType, type Frame } from '../../src/core/v2-frames.js';
 import type { AudioSink } from '../../src/ports/audio-sink.js';
 import type { Advertiser } from '../../src/ports/discovery.js';
 import { FakeAudioSource } from '../fakes/fake-audio-source.js';
@@ -170,6 +172,42 @@ describe('tray app', () => {
     assert.ok(advertisers[0]?.stopped, 'goodbyes sent');
     await app.stop();
     assert.ok(tray.stopped);
+  });
+
+  it('a listener back on a new connection is one listener: logged as rejoined, no second notification', async () => {
+    const { app, tray, clock, notifier, network, logs } = setup();
+    await app.start();
+    tray.click('hosting');
+    await app.idle();
+    await flush();
+    /** A listener's connection by hand: its Hello, and the Welcome it gets back. */
+    const connectAs = async (fields: Record<string, unknown>) => {
+      const channel = await network.connect('127.0.0.1', 50100);
+      const reader = new FrameReader();
+      const frames: Frame[] = [];
+      channel.onData((bytes) => frames.push(...reader.push(bytes)));
+      channel.write(encodeJsonFrame(FrameType.Hello, { protocol: 2, codecs: ['pcm'], name: 'Alice', ...fields }));
+      await flush();
+      const welcome = frames.find((f) => f.type === FrameType.Welcome);
+      assert.ok(welcome !== undefined, 'welcomed');
+      return { welcome: parseWelcome(decodeJsonBody(welcome.body)), ping: () => channel.write(encodePing(clock.now())) };
+    };
+    const first = await connectAs({});
+    clock.advance(2500);
+    assert.deepEqual(notifier.titles(), ['Listener joined']);
+    const second = await connectAs({ resumes: first.welcome.resumeToken?.toString('base64') });
+    clock.advance(1000);
+    assert.ok(logs.some((line) => line.startsWith('~ Alice rejoined')), logs.join('\n'));
+    assert.deepEqual(tray.visibleLabels('listeners'), ['Alice: latency unknown, 0 drops']);
+    // Long enough for any 'left' or 'joined' to be shown (notifications are at least 5 s apart).
+    for (let i = 0; i < 8; i++) {
+      second.ping();
+      await flush();
+      clock.advance(1000);
+    }
+    assert.deepEqual(notifier.titles(), ['Listener joined'], 'no "left" and no second "joined"');
+    assert.deepEqual(tray.visibleLabels('listeners'), ['Alice: latency unknown, 0 drops']);
+    await app.stop();
   });
 
   it('resumes hosting at start when it was hosting at exit', async () => {
