@@ -20,6 +20,7 @@ import { HostAdvertising } from './app/host-advertising.js';
 import { describeAmbiguous, formatHostTable, HostFinder, hostsNamed, noHostsReason } from './app/host-finder.js';
 import { HostSession } from './app/host-session.js';
 import { describeListenSummary } from './app/listen-summary.js';
+import { describeDrift, describeListenerHealth } from './app/listener-health-line.js';
 import { ListenerSession } from './app/listener-session.js';
 import { AuraError, describeError, isAuraError } from './core/errors.js';
 import type { DirectoryEvent } from './core/host-directory.js';
@@ -43,6 +44,8 @@ import { Systray2Tray } from './adapters/desktop/systray2-tray.js';
 import { TrayApp, type TrayAudio } from './app/tray-app.js';
 
 const debug = process.env.AURALYNC_DEBUG === '1';
+/** Listeners whose health `auralync host` shows under its status line on a terminal. */
+const STATUS_LISTENERS_SHOWN = 8;
 /** AURALYNC_DISCOVERY=off: no mDNS at all (hosts are not advertised; listen takes addresses and host names only). */
 const discoveryOff = process.env.AURALYNC_DISCOVERY === 'off';
 
@@ -148,9 +151,14 @@ async function host(command: HostCommand, status: StatusLine): Promise<number> {
     const now = performance.now();
     const rate = kbps(stats.bytesSent - last.bytes, now - last.at);
     last = { at: now, bytes: stats.bytesSent };
-    const latencies = stats.listeners.map((l) => l.latencyMs).filter((v): v is number => v !== undefined);
-    const latency = latencies.length > 0 ? ` · latency ${Math.round(Math.max(...latencies))} ms max` : '';
-    status.update(`hosting · ${stats.listeners.length} listener(s) · ${rate} kb/s · ${stats.droppedFrames} drops${latency}`);
+    // Under the totals, each listener's health as it reports it (the first few; the tray lists as many).
+    const shown = stats.listeners.slice(0, STATUS_LISTENERS_SHOWN).map((l) => `  ${describeListenerHealth(l)}`);
+    const more = stats.listeners.length - shown.length;
+    status.update([
+      `hosting · ${stats.listeners.length} listener(s) · ${rate} kb/s · ${stats.droppedFrames} drops`,
+      ...shown,
+      ...(more > 0 ? [`  …and ${more} more`] : []),
+    ]);
   }, 500);
   const code = await runUntilStopped(async () => {
     clearInterval(timer);
@@ -360,7 +368,8 @@ async function listen(command: ListenCommand, status: StatusLine): Promise<numbe
     const s = session.stats();
     const latency = s.latencyMs === undefined ? '' : ` · latency ${Math.round(s.latencyMs)} ms`;
     const buffer = toFile ? '' : ` · buffer ${Math.round(s.bufferedMs)}/${s.targetMs} ms`;
-    status.update(`${s.state} ${s.hostName ?? `${target.host}:${target.port}`}${buffer}${latency} · underruns ${s.underruns} · missing ${s.missingPackets}${toFile ? '' : ` · drift ${Math.round(s.driftPpm)} ppm`}`);
+    const jitter = s.jitterMs === undefined ? '' : ` · jitter ${Math.round(s.jitterMs)} ms`;
+    status.update(`${s.state} ${s.hostName ?? `${target.host}:${target.port}`}${buffer}${latency}${jitter} · underruns ${s.underruns} · missing ${s.missingPackets}${toFile ? '' : ` · ${describeDrift(s.driftPpm)}`}`);
   }, 500);
   const startedAt = performance.now();
   const code = await runUntilStopped(async () => {

@@ -68,6 +68,7 @@ export interface ListenerInfo {
   readonly latencyMs: number | undefined;
   readonly underruns: number | undefined;
   readonly driftPpm: number | undefined;
+  readonly jitterMs: number | undefined;
 }
 
 /** Running totals of a host. */
@@ -172,6 +173,7 @@ export class HostSession {
         latencyMs: peer.health?.latencyMs,
         underruns: peer.health?.underruns,
         driftPpm: peer.health?.driftPpm,
+        jitterMs: peer.health?.jitterMs,
       }));
     let bytesSent = this.bytesOfGonePeers;
     let droppedFrames = this.droppedOfGonePeers;

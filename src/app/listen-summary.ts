@@ -3,6 +3,7 @@
  * for the log of a headless run (a script, a service, a benchmark), where no live status line is drawn.
  */
 import { SAMPLE_RATE } from '../core/audio-format.js';
+import { describeDrift } from './listener-health-line.js';
 import type { ListenerStats } from './listener-session.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -21,9 +22,6 @@ export function describeListenSummary(stats: ListenerStats, elapsedMs: number, t
   parts.push(`${stats.missingPackets} missing`);
   if (!toFile) parts.push(`${Math.round(stats.trimmedMs)} ms trimmed`);
   parts.push(plural(stats.reconnects, 'reconnect'));
-  if (!toFile) {
-    const ppm = Math.round(stats.driftPpm);
-    parts.push(`drift ${ppm > 0 ? '+' : ''}${ppm} ppm`);
-  }
+  if (!toFile) parts.push(describeDrift(stats.driftPpm));
   return `stopped after ${Math.round(elapsedMs / 1000)} s: ${parts.join(', ')}`;
 }

@@ -102,6 +102,8 @@ export interface ListenerStats {
   readonly reconnects: number;
   /** Estimated clock drift between host capture and our playback [ppm]; 0 for files. */
   readonly driftPpm: number;
+  /** The link's jitter: how much later than the fastest the latest packets came (99.5th percentile, last 15 s) [ms]; undefined for v1 and until packets come. */
+  readonly jitterMs: number | undefined;
 }
 
 /**
@@ -166,6 +168,8 @@ export class ListenerSession {
   private readonly jitter: JitterBuffer;
   private readonly playout: RateMatchedPlayout;
   private readonly adaptive: AdaptiveTarget | undefined;
+  /** Measures the link's jitter from the packets' capture stamps (v2): for the health report, and what an adaptive target follows. */
+  private readonly jitterMeter: JitterEstimator;
   /** Whether the sink holds most of the target (see JITTER_BUFFER_SHARE_MS). */
   private readonly reserving: boolean;
   private reserveMs = 0;
@@ -215,7 +219,8 @@ export class ListenerSession {
     });
     this.playout = new RateMatchedPlayout(this.jitter);
     const adaptive = options.adaptiveLatency;
-    this.adaptive = adaptive && options.protocol === 'v2' ? new AdaptiveTarget(new JitterEstimator({ minTargetMs: adaptive.minMs, maxTargetMs: adaptive.maxMs })) : undefined;
+    this.jitterMeter = new JitterEstimator({ minTargetMs: adaptive?.minMs ?? 5, maxTargetMs: adaptive?.maxMs ?? 2000 });
+    this.adaptive = adaptive && options.protocol === 'v2' ? new AdaptiveTarget(this.jitterMeter) : undefined;
     this.backoff = options.backoff ?? new Backoff(250, 5000);
   }
 
@@ -292,6 +297,7 @@ export class ListenerSession {
       framesReceived: this.framesReceived,
       reconnects: this.reconnects,
       driftPpm: stream ? 0 : this.playout.controller.driftPpm,
+      jitterMs: this.options.protocol === 'v2' && this.jitterMeter.windowPackets >= 2 ? this.jitterMeter.jitterMs : undefined,
     };
   }
 
@@ -428,6 +434,7 @@ export class ListenerSession {
       // A new connection (maybe a restarted host) numbers its packets afresh, on a clock of its own.
       this.jitter.reset();
       this.adaptive?.reset();
+      this.jitterMeter.reset();
       this.welcome = undefined;
       this.decoder = undefined;
       this.cipher = undefined;
@@ -642,13 +649,15 @@ export class ListenerSession {
 
   private sendPing(channel: ByteChannel): void {
     channel.write(encodePing(this.options.clock.now()));
+    const stats = this.stats();
     const health: ListenerHealth = {
-      latencyMs: this.latencyEstimateMs(),
+      latencyMs: stats.latencyMs,
       bufferedMs: this.heldMs(),
       targetMs: this.targetMs(),
-      underruns: this.underruns(),
-      missingPackets: this.stats().missingPackets,
+      underruns: stats.underruns,
+      missingPackets: stats.missingPackets,
       driftPpm: this.playout.controller.driftPpm,
+      jitterMs: stats.jitterMs,
     };
     channel.write(encodeJsonFrame(FrameType.Stats, health));
   }
@@ -660,11 +669,12 @@ export class ListenerSession {
     if (sink.kind === 'clocked') {
       this.jitter.push(seq, captureTimeMs, samples);
       sink.refill?.();
-      this.adaptTarget(captureTimeMs, samples);
+      this.observeArrival(captureTimeMs, samples);
       this.options.onDelivered?.(captureTimeMs, framesOf(samples));
       return;
     }
     this.state = 'playing';
+    this.observeArrival(captureTimeMs, samples);
     // A file keeps the timeline: audio the host dropped for us becomes silence of the same length.
     if (this.nextSeq !== undefined && seq !== this.nextSeq) {
       const missing = (seq - this.nextSeq) >>> 0;
@@ -678,10 +688,13 @@ export class ListenerSession {
     this.options.onDelivered?.(captureTimeMs, framesOf(samples));
   }
 
-  /** Follows the link's jitter (see AdaptiveTarget) when the target adapts. */
-  private adaptTarget(captureTimeMs: number, samples: Float32Array): void {
-    if (this.adaptive === undefined) return;
-    const next = this.adaptive.observe(this.options.clock.now(), captureTimeMs, (framesOf(samples) * 1000) / SAMPLE_RATE, this.targetMs(), this.playout.smoothedLevelMs);
+  /** Measures the link's jitter (v2: v1 packets carry no capture time), and follows it when the target adapts (see AdaptiveTarget). */
+  private observeArrival(captureTimeMs: number, samples: Float32Array): void {
+    if (this.options.protocol !== 'v2') return;
+    const nowMs = this.options.clock.now();
+    const packetMs = (framesOf(samples) * 1000) / SAMPLE_RATE;
+    if (this.adaptive === undefined || this.options.sink.kind !== 'clocked') return this.jitterMeter.observe(nowMs, captureTimeMs, packetMs);
+    const next = this.adaptive.observe(nowMs, captureTimeMs, packetMs, this.targetMs(), this.playout.smoothedLevelMs);
     if (next !== undefined) this.setTargetMs(next);
   }
 

@@ -10,6 +10,7 @@
 import { shortHostId, type HostRecord } from '../core/host-record.js';
 import { BOOST_PRESETS } from '../core/settings-schema.js';
 import type { AudioDevice } from '../ports/device-catalog.js';
+import { describeListenerHealth } from './listener-health-line.js';
 import type { TrayIconName, TrayMenuItem, TrayView } from '../ports/desktop.js';
 import type { ListenTarget, TrayState } from './tray-state.js';
 
@@ -132,9 +133,7 @@ function listenersMenu(state: TrayState, item: ItemFactory): TrayMenuItem {
   const children: TrayMenuItem[] = [item('listeners.none', running ? 'No listeners yet' : 'Not hosting', { enabled: false, visible: listeners.length === 0 })];
   for (let i = 0; i < MAX_LIST_ENTRIES; i++) {
     const listener = listeners[i];
-    const label =
-      listener === undefined ? ''
-      : `${listener.name}: ${listener.latencyMs === undefined ? 'latency unknown' : `${Math.round(listener.latencyMs)} ms`}, ${listener.droppedFrames} drops`;
+    const label = listener === undefined ? '' : describeListenerHealth(listener);
     children.push(item(`listeners.${i}`, label, { enabled: false, visible: listener !== undefined }));
   }
   const more = listeners.length - MAX_LIST_ENTRIES;

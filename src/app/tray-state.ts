@@ -2,15 +2,10 @@
 import type { HostRecord } from '../core/host-record.js';
 import type { Settings } from '../core/settings-schema.js';
 import type { AudioDevice } from '../ports/device-catalog.js';
+import type { ListenerHealthFigures } from './listener-health-line.js';
 
-/** One listener of this host, as the Listeners submenu shows it. */
-export interface TrayListener {
-  readonly name: string;
-  /** Listener's estimated end-to-end latency [ms]; undefined until it reports one. */
-  readonly latencyMs: number | undefined;
-  /** Audio frames dropped for this listener (it was too slow) [frames]. */
-  readonly droppedFrames: number;
-}
+/** One listener of this host, as the Listeners submenu shows it: its health figures (undefined until it reports them). */
+export type TrayListener = ListenerHealthFigures;
 
 /** This computer is hosting. */
 export interface HostingState {

@@ -122,6 +122,11 @@ export class JitterEstimator {
     return (this.fastest[this.fastStart] as { transitMs: number }).transitMs;
   }
 
+  /** Packets in the short window: jitterMs means something from 2 on. */
+  get windowPackets(): number {
+    return this.samples.length;
+  }
+
   /** The 99.5th percentile of transit above the window's fastest packet [ms]; 0 with no data. */
   get jitterMs(): number {
     if (this.samples.length < 2) return 0;

@@ -1,4 +1,4 @@
-/** A listener's health report, sent to the host once a second (v2 Stats message). */
+/** A listener's health report, sent to the host twice a second (v2 Stats message). */
 
 /** What a listener tells its host about how playback goes. */
 export interface ListenerHealth {
@@ -14,6 +14,8 @@ export interface ListenerHealth {
   readonly missingPackets: number;
   /** Estimated drift of the listener's playback clock against the host's capture clock [ppm]. */
   readonly driftPpm?: number;
+  /** The link's jitter as the listener measures it (99.5th percentile of lateness, last 15 s) [ms]; absent from listeners built before 2026-12-04. */
+  readonly jitterMs?: number;
 }
 
 function finiteOr(value: unknown, fallback: number, max = 1e9): number {
@@ -30,5 +32,6 @@ export function sanitizeListenerHealth(value: Record<string, unknown>): Listener
     underruns: Math.round(finiteOr(value.underruns, 0)),
     missingPackets: Math.round(finiteOr(value.missingPackets, 0)),
     driftPpm: typeof value.driftPpm === 'number' && Number.isFinite(value.driftPpm) ? Math.max(-1e4, Math.min(1e4, value.driftPpm)) : undefined,
+    jitterMs: typeof value.jitterMs === 'number' && Number.isFinite(value.jitterMs) ? Math.max(0, Math.min(1e6, value.jitterMs)) : undefined,
   };
 }

@@ -5,7 +5,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findOffset, readWavS16, writeTestWav } from '../support/audio-files.js';
-import { runCli, spawnCli, waitForOutput } from '../support/cli.js';
+import { runCli, spawnCli, spawnCliOnTerminal, waitForOutput } from '../support/cli.js';
 import { waitFor } from '../support/wait-for.js';
 import { freePort } from '../support/free-port.js';
 
@@ -98,6 +98,28 @@ describe('auralync command line', function () {
       await waitForOutput(host, /- Bob left/, 5_000);
       assert.ok(Date.now() - killedAt <= 5_000);
     } finally {
+      host.kill('SIGKILL');
+    }
+  });
+
+  it("on a terminal, the host shows each listener's health under its status line, and the listener its own", async () => {
+    const port = await freePort();
+    const input = join(dir, 'in.wav');
+    writeTestWav(input, { seconds: 30, kind: 'tones' });
+    const host = spawnCliOnTerminal(['host', '--input', input, '--codec', 'pcm', '--port', String(port), '--name', 'Den']);
+    const listener = spawnCliOnTerminal(['listen', `127.0.0.1:${port}`, '--output', join(dir, 'out.wav'), '--name', 'Ann']);
+    const screens = { host: '', listener: '' };
+    host.stdout?.on('data', (b: Buffer) => (screens.host += b.toString()));
+    listener.stdout?.on('data', (b: Buffer) => (screens.listener += b.toString()));
+    const plain = (text: string) => text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+    try {
+      // The listener reports twice a second; its first reports come before it has a latency.
+      const healthLine = /\n {2}Ann: (latency unknown|\d+ ms), jitter \d+ ms, 0 underruns, 0 drops, drift [+-]?\d+ ppm/;
+      await waitFor(() => healthLine.test(plain(screens.host)), 15_000, `the host's status block to show Ann's health; it shows:\n${plain(screens.host).slice(-600)}`);
+      assert.match(plain(screens.host), /hosting · 1 listener\(s\) · \d+ kb\/s · 0 drops/);
+      await waitFor(() => /playing Den .*· jitter \d+ ms · underruns 0 · missing 0/.test(plain(screens.listener)), 10_000, `the listener's status line; it shows:\n${plain(screens.listener).slice(-400)}`);
+    } finally {
+      listener.kill('SIGKILL');
       host.kill('SIGKILL');
     }
   });

@@ -17,6 +17,20 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProc
   return spawn(command, argv, { env: { ...process.env, AURALYNC_DISCOVERY: 'off', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/**
+ * Spawns `auralync ...args` on a pseudo-terminal 200 columns wide (util-linux `script`), so it draws its live
+ * status as on a user's terminal; everything the terminal shows comes out on the child's stdout.
+ */
+export function spawnCliOnTerminal(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const bin = process.env.AURALYNC_BIN;
+  const argv = bin ? [bin, ...args] : [process.execPath, MAIN_JS, ...args];
+  const quoted = argv.map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
+  return spawn('script', ['-qfec', `stty cols 200 rows 50; exec ${quoted}`, '/dev/null'], {
+    env: { ...process.env, AURALYNC_DISCOVERY: 'off', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
 /** Runs `auralync ...args` to completion (killed after timeoutMs); returns its exit code and output. */
 export function runCli(args: string[], timeoutMs = 15_000, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -10,6 +10,7 @@ const base: ListenerStats = {
   bufferedMs: 40,
   targetMs: 40,
   latencyMs: 70,
+  jitterMs: 12,
   underruns: 3,
   outputUnderruns: 2,
   trimmedMs: 12.4,

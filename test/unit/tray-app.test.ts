@@ -154,7 +154,8 @@ describe('tray app', () => {
     await listener.start();
     await flush();
     clock.advance(1000);
-    assert.deepEqual(tray.visibleLabels('listeners'), ['Alice: latency unknown, 0 drops']);
+    // Its health as it reports it (no audio yet, so no latency or jitter to tell).
+    assert.deepEqual(tray.visibleLabels('listeners'), ['Alice: latency unknown, 0 underruns, 0 drops, drift 0 ppm']);
     assert.match(tray.item('status').label, /· 1 listener ·/);
     clock.advance(1500);
     assert.deepEqual(notifier.shown.map((n) => `${n.title}: ${n.body}`), ['Listener joined: Alice']);
@@ -353,7 +354,7 @@ describe('tray app', () => {
       clock.advance(100);
     }
     assert.deepEqual(refused, ['no-code']);
-    assert.deepEqual(tray.visibleLabels('listeners'), ['Ann: latency unknown, 0 drops']);
+    assert.deepEqual(tray.visibleLabels('listeners'), ['Ann: latency unknown, 0 underruns, 0 drops, drift 0 ppm']);
     await stranger.stop();
     await friend.stop();
     tray.click('access-code');
