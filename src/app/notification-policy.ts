@@ -3,7 +3,9 @@
  * Pure logic on an injected clock: events in, Notification values out through `notify`.
  *
  * - Listeners joining/leaving (host): collected for `burstWindowMs` from the first one, then one
- *   notification ("20 listeners joined"); at most one per `minGapMs`, later ones wait and merge.
+ *   notification ("20 listeners joined"); at most one per `minGapMs`, later ones wait and merge. A leave
+ *   waits at least `lostGraceMs`, and one that is followed by the same name joining before it is shown is
+ *   no news at all: a listener whose Wi-Fi dropped for longer than the host waits comes back as a new join.
  * - Connection (listener): "Connected" at once; "Stream lost" only if the stream is still lost after
  *   `lostGraceMs` (a blip that reconnects in time shows nothing); "Reconnected" only after a shown
  *   loss; "Host gone" once. At most one per `minGapMs`; a newer state replaces a waiting one.
@@ -37,7 +39,7 @@ export interface NotificationPolicyOptions {
   readonly burstWindowMs?: number;
   /** Least time between two notifications of one kind (roster, connection) [ms]. */
   readonly minGapMs?: number;
-  /** A lost stream is only announced if not back within this time [ms]. */
+  /** A lost stream, or a listener leaving, is only announced if not back within this time [ms]. */
   readonly lostGraceMs?: number;
   /** The same problem text is not shown again within this time [ms]. */
   readonly repeatQuietMs?: number;
@@ -59,6 +61,7 @@ export class NotificationPolicy {
   private joined: string[] = [];
   private left: string[] = [];
   private rosterTimer: (() => void) | undefined;
+  private rosterDueAt = -Infinity;
   private rosterShownAt = -Infinity;
 
   private connectionShown: 'none' | 'connected' | 'lost' | 'gone' = 'none';
@@ -98,10 +101,17 @@ export class NotificationPolicy {
       return;
     }
     switch (event.type) {
-      case 'listener-joined':
+      case 'listener-joined': {
+        const leaving = this.left.indexOf(event.name);
+        // Back before its leave was shown: neither is news.
+        if (leaving >= 0) this.left.splice(leaving, 1);
+        else this.joined.push(event.name);
+        this.scheduleRoster(this.burstWindowMs);
+        return;
+      }
       case 'listener-left':
-        (event.type === 'listener-joined' ? this.joined : this.left).push(event.name);
-        this.scheduleRoster();
+        this.left.push(event.name);
+        this.scheduleRoster(this.lostGraceMs);
         return;
       case 'connected':
         this.connection({ kind: 'connected', hostName: event.hostName }, 0);
@@ -146,10 +156,15 @@ export class NotificationPolicy {
     this.cancelConnection();
   }
 
-  private scheduleRoster(): void {
-    if (this.rosterTimer !== undefined) return;
+  /** Shows the waiting joins and leaves `delayMs` from now at the earliest (later if already due later, or within minGapMs of the last). */
+  private scheduleRoster(delayMs: number): void {
     const now = this.options.clock.now();
-    const at = Math.max(now + this.burstWindowMs, this.rosterShownAt + this.minGapMs);
+    const at = Math.max(now + delayMs, this.rosterShownAt + this.minGapMs);
+    if (this.rosterTimer !== undefined) {
+      if (at <= this.rosterDueAt) return;
+      this.rosterTimer();
+    }
+    this.rosterDueAt = at;
     this.rosterTimer = this.options.clock.setTimeout(() => {
       this.rosterTimer = undefined;
       const joined = this.joined;

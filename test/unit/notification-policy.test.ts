@@ -49,15 +49,34 @@ describe('notification policy', () => {
     policy.handle({ type: 'listener-joined', name: 'Alice' });
     policy.handle({ type: 'listener-joined', name: 'Bob' });
     policy.handle({ type: 'listener-left', name: 'Carol' });
-    clock.advance(2000);
+    clock.advance(3000);
     assert.deepEqual(said(), ['2 listeners joined, 1 left: Joined: Alice and Bob. Left: Carol.']);
   });
 
-  it('a leave alone says who left', () => {
+  it('a leave alone says who left, once the grace for coming back is over', () => {
     const { clock, policy, said } = setup();
     policy.handle({ type: 'listener-left', name: 'Bob' });
-    clock.advance(2000);
+    clock.advance(2999);
+    assert.deepEqual(said(), []);
+    clock.advance(1);
     assert.deepEqual(said(), ['Listener left: Bob']);
+  });
+
+  it('a listener that leaves and joins again within the grace (Wi-Fi back after the host gave it up) is no news', () => {
+    const { clock, policy, said } = setup();
+    policy.handle({ type: 'listener-joined', name: 'Ann' });
+    clock.advance(10_000);
+    policy.handle({ type: 'listener-left', name: 'Ann' });
+    policy.handle({ type: 'listener-left', name: 'Bob' });
+    clock.advance(2500);
+    policy.handle({ type: 'listener-joined', name: 'Ann' });
+    clock.advance(60_000);
+    assert.deepEqual(said(), ['Listener joined: Ann', 'Listener left: Bob']);
+    // A join first and a leave after is a visit, and both are told.
+    policy.handle({ type: 'listener-joined', name: 'Cy' });
+    policy.handle({ type: 'listener-left', name: 'Cy' });
+    clock.advance(60_000);
+    assert.deepEqual(said().slice(2), ['Listener joined, 1 left: Joined: Cy. Left: Cy.']);
   });
 
   it('listener side: connected at once; a blip that reconnects within the grace shows nothing more', () => {
