@@ -107,19 +107,29 @@ describe('auralync command line', function () {
     const input = join(dir, 'in.wav');
     writeTestWav(input, { seconds: 30, kind: 'tones' });
     const host = spawnCliOnTerminal(['host', '--input', input, '--codec', 'pcm', '--port', String(port), '--name', 'Den']);
-    const listener = spawnCliOnTerminal(['listen', `127.0.0.1:${port}`, '--output', join(dir, 'out.wav'), '--name', 'Ann']);
+    let listener: ReturnType<typeof spawnCliOnTerminal> | undefined;
     const screens = { host: '', listener: '' };
     host.stdout?.on('data', (b: Buffer) => (screens.host += b.toString()));
-    listener.stdout?.on('data', (b: Buffer) => (screens.listener += b.toString()));
     const plain = (text: string) => text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+    /** Waits for `pattern` on a screen; on a timeout, says what the screen showed. */
+    const showing = async (screen: 'host' | 'listener', pattern: RegExp, timeoutMs: number) => {
+      try {
+        await waitFor(() => pattern.test(plain(screens[screen])), timeoutMs, `${pattern} on the ${screen}'s terminal`);
+      } catch (err) {
+        throw new Error(`${(err as Error).message}; it shows:\n${plain(screens[screen]).slice(-800)}`);
+      }
+    };
     try {
+      await showing('host', /hosting 'Den' on port/, 10_000);
+      listener = spawnCliOnTerminal(['listen', `127.0.0.1:${port}`, '--output', join(dir, 'out.wav'), '--name', 'Ann']);
+      listener.stdout?.on('data', (b: Buffer) => (screens.listener += b.toString()));
       // The listener reports twice a second; its first reports come before it has a latency.
       const healthLine = /\n {2}Ann: (latency unknown|\d+ ms), jitter \d+ ms, 0 underruns, 0 drops, drift [+-]?\d+ ppm/;
-      await waitFor(() => healthLine.test(plain(screens.host)), 15_000, `the host's status block to show Ann's health; it shows:\n${plain(screens.host).slice(-600)}`);
+      await showing('host', healthLine, 15_000);
       assert.match(plain(screens.host), /hosting · 1 listener\(s\) · \d+ kb\/s · 0 drops/);
-      await waitFor(() => /playing Den .*· jitter \d+ ms · underruns 0 · missing 0/.test(plain(screens.listener)), 10_000, `the listener's status line; it shows:\n${plain(screens.listener).slice(-400)}`);
+      await showing('listener', /playing Den .*· jitter \d+ ms · underruns 0 · missing 0/, 10_000);
     } finally {
-      listener.kill('SIGKILL');
+      listener?.kill('SIGKILL');
       host.kill('SIGKILL');
     }
   });
