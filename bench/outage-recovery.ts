@@ -12,7 +12,7 @@
  */
 import type { CodecName } from '../src/core/handshake.js';
 import { netnsUnavailableReason } from '../test/support/netns.js';
-import { startLinkedStream, type ProbeSample } from './support/linked-stream.js';
+import { startLinkedStream, type LinkedStream, type ProbeSample } from './support/linked-stream.js';
 import { percentile, round } from './support/stats.js';
 
 const OUTAGES = Number(process.env.BENCH_OUTAGES ?? 5);
@@ -31,6 +31,13 @@ function firstAfter(samples: readonly ProbeSample[], fromMs: number, test: (samp
   return undefined;
 }
 
+/** The host's roster lines since `sinceMs` (wall clock), counted: "+ … joined", "~ … rejoined", "- … left". */
+function hostRoster(stream: LinkedStream, sinceMs: number): { joined: number; rejoined: number; left: number } {
+  const lines = stream.hostLog.lines.filter((line) => line.atMs >= sinceMs).map((line) => line.text);
+  const count = (pattern: RegExp) => lines.filter((text) => pattern.test(text)).length;
+  return { joined: count(/^\+ .* joined /), rejoined: count(/^~ .* rejoined /), left: count(/^- .* left /) };
+}
+
 async function measure(codec: CodecName): Promise<Record<string, unknown>> {
   const seconds = (SETTLE_MS + OUTAGES * (OUTAGE_MS + SETTLE_MS)) / 1000 + 2;
   const impairment = KIND === 'blackhole' ? { delayMs: 0, jitterMs: 0, lossPercent: 0, seed: 1 } : undefined;
@@ -42,6 +49,7 @@ async function measure(codec: CodecName): Promise<Record<string, unknown>> {
     const outages = [];
     for (let n = 0; n < OUTAGES; n++) {
       const before = stream.samples.at(-1) as ProbeSample;
+      const cutAt = Date.now();
       setLink(false);
       await sleep(OUTAGE_MS);
       setLink(true);
@@ -56,6 +64,8 @@ async function measure(codec: CodecName): Promise<Record<string, unknown>> {
         reconnected: after.reconnects > before.reconnects,
         targetBeforeMs: round(before.targetMs, 0),
         targetAfterMs: round(after.targetMs, 0),
+        // How the host saw it: the same listener back on a new connection (its old one replaced), or a leave and a join.
+        host: hostRoster(stream, cutAt),
       });
     }
     const back = outages.map((o) => o.audioBackAfterMs).filter((v): v is number => v !== null);

@@ -47,6 +47,8 @@ export interface LinkedStream {
   readonly blackHole: ((on: boolean) => void) | undefined;
   /** Samples so far, in order; the probe's clock starts when it does. */
   readonly samples: ProbeSample[];
+  /** The host's output lines (joins, rejoins, leaves), each with its wall-clock time. */
+  readonly hostLog: OutputLog;
   /** Events the listener reported (connected, stream-lost, ...), with their time on the probe's clock. */
   readonly events: { t: number; event: { type: string } }[];
   /** The probe's clock now [ms], estimated from the last sample. */
@@ -102,7 +104,8 @@ export async function startLinkedStream(options: { codec: CodecName; seconds: nu
     const input = join(dir, 'in.wav');
     writeTestWav(input, { seconds: options.seconds + 10, kind: 'tones' });
     const host = lab.spawnCli(a, ['host', '--input', input, '--codec', options.codec, '--name', 'bench'], { AURALYNC_DISCOVERY: 'off' });
-    await new OutputLog(host).waitFor(/hosting 'bench'/, 15_000);
+    const hostLog = new OutputLog(host);
+    await hostLog.waitFor(/hosting 'bench'/, 15_000);
     const env = options.twin === false ? { ...process.env, PROBE_TWIN: '0' } : process.env;
     const child = lab.spawnIn(b, process.execPath, [probe, addressA, '50007', String(options.seconds), String(options.sampleMs)], undefined, env);
     const samples: ProbeSample[] = [];
@@ -136,6 +139,7 @@ export async function startLinkedStream(options: { codec: CodecName; seconds: nu
       hostNs: a,
       hostDevice: deviceA,
       blackHole,
+      hostLog,
       samples,
       events,
       probeNowMs: () => lastSampleAt.probeMs + (Date.now() - lastSampleAt.wallMs),
