@@ -155,6 +155,8 @@ const RECENT_LOSS_MS = 30_000;
  * returned, against up to 1.7 s with the former 3 s (docs/latency.md).
  */
 const STREAM_SILENCE_MS = 1500;
+/** How often the jitter figure of stats and health reports is worked out afresh [ms]. */
+const JITTER_FIGURE_EVERY_MS = 250;
 
 /** The part of a listener's target a reserving sink holds [ms]. */
 function reserveFor(targetMs: number): number {
@@ -170,6 +172,8 @@ export class ListenerSession {
   private readonly adaptive: AdaptiveTarget | undefined;
   /** Measures the link's jitter from the packets' capture stamps (v2): for the health report, and what an adaptive target follows. */
   private readonly jitterMeter: JitterEstimator;
+  /** The last jitter figure worked out, and when [clock ms]. */
+  private jitterFigure: { atMs: number; ms: number } | undefined;
   /** Whether the sink holds most of the target (see JITTER_BUFFER_SHARE_MS). */
   private readonly reserving: boolean;
   private reserveMs = 0;
@@ -297,8 +301,19 @@ export class ListenerSession {
       framesReceived: this.framesReceived,
       reconnects: this.reconnects,
       driftPpm: stream ? 0 : this.playout.controller.driftPpm,
-      jitterMs: this.options.protocol === 'v2' && this.jitterMeter.windowPackets >= 2 ? this.jitterMeter.jitterMs : undefined,
+      jitterMs: this.jitterFigureMs(),
     };
+  }
+
+  /**
+   * The link's jitter for stats and health (see ListenerStats.jitterMs), worked out at most every
+   * JITTER_FIGURE_EVERY_MS: it sorts the last 15 s of packets, and a benchmark probe asks every 10 ms.
+   */
+  private jitterFigureMs(): number | undefined {
+    if (this.options.protocol !== 'v2' || this.jitterMeter.windowPackets < 2) return undefined;
+    const now = this.options.clock.now();
+    if (this.jitterFigure === undefined || now - this.jitterFigure.atMs >= JITTER_FIGURE_EVERY_MS) this.jitterFigure = { atMs: now, ms: this.jitterMeter.jitterMs };
+    return this.jitterFigure.ms;
   }
 
   private emit(event: ListenerEvent): void {
@@ -435,6 +450,7 @@ export class ListenerSession {
       this.jitter.reset();
       this.adaptive?.reset();
       this.jitterMeter.reset();
+      this.jitterFigure = undefined;
       this.welcome = undefined;
       this.decoder = undefined;
       this.cipher = undefined;
