@@ -28,6 +28,15 @@ export type HostEvent =
   | { type: 'source-error'; message: string }
   | { type: 'source-ended' };
 
+/**
+ * How long a listener whose connection ended without a goodbye has to come back on a new one before it is
+ * reported as leaving [ms]. Its link may be down with the listener already trying again every 250 ms; the
+ * host sees the old connection end (silent for 4.5 s, or reset by the listener's side as the link returns)
+ * about as soon as the new one arrives, and the order of the two is luck. A listener that says goodbye
+ * leaves at once.
+ */
+export const REJOIN_GRACE_MS = 2000;
+
 /** Options of a HostSession. */
 export interface HostOptions {
   readonly source: AudioSource;
@@ -98,6 +107,8 @@ export class HostSession {
   private readonly refusedLogged = new Map<string, number>();
   /** Peers closed because their listener came back on a new connection: their going is no news. */
   private readonly replaced = new WeakSet<HostPeer>();
+  /** Listeners gone without a goodbye, by resume token (hex), whose leave is told once REJOIN_GRACE_MS has passed. */
+  private readonly departing = new Map<string, { cancel: () => void; event: HostEvent }>();
   /** The port actually bound, after start(). */
   port = 0;
 
@@ -143,6 +154,11 @@ export class HostSession {
   /** Says goodbye to every listener, stops capture and the server; safe to call twice. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      for (const [token, { cancel, event }] of this.departing) {
+        cancel();
+        this.departing.delete(token);
+        this.emit(event);
+      }
       await this.options.source.stop();
       const peers = [...this.peers];
       for (const peer of peers) peer.bye('host stopped');
@@ -212,6 +228,7 @@ export class HostSession {
 
   private admit(peer: HostPeer, format: PeerFormat): AdmitAnswer {
     const resumed = this.resumedBy(peer);
+    const returning = this.departedAs(peer);
     const admitted = [...this.peers].filter((p) => p.format !== undefined && p.twinOf === undefined && p !== resumed);
     const refuse = (code: string, reason: string): AdmitAnswer => ({ ok: false, code, reason });
     if (admitted.length >= this.maxListeners) return refuse('full', `host is full (${this.maxListeners} listeners)`);
@@ -229,12 +246,14 @@ export class HostSession {
     entry.peers.add(peer);
     const packetMs = framesToMs(entry.stream.packetFrames, format.protocol === 'v1' ? 44_100 : 48_000);
     peer.setMaxQueueFrames(Math.max(2, Math.ceil(this.maxQueueMs / packetMs)));
-    if (resumed === undefined) {
-      this.emit({ type: 'listener-joined', name: peer.name, address: peer.channel.remoteAddress, format });
-    } else {
+    if (resumed !== undefined) {
       this.replaced.add(resumed);
-      resumed.close('replaced by its listener\'s new connection');
+      resumed.close("replaced by its listener's new connection");
+    }
+    if (resumed !== undefined || returning) {
       this.emit({ type: 'listener-rejoined', name: peer.name, address: peer.channel.remoteAddress, format });
+    } else {
+      this.emit({ type: 'listener-joined', name: peer.name, address: peer.channel.remoteAddress, format });
     }
     return { ok: true, packetFrames: entry.stream.packetFrames, codecDelayFrames: entry.stream.delayFrames, streamSalt: entry.salt };
   }
@@ -247,6 +266,16 @@ export class HostSession {
     const token = peer.resumes;
     if (token === undefined) return undefined;
     return [...this.peers].find((p) => p !== peer && p.twinOf === undefined && p.format !== undefined && p.resumeToken?.equals(token) === true);
+  }
+
+  /** Whether `peer` resumes a listener whose leave is still waiting out REJOIN_GRACE_MS; if so, that leave is called off. */
+  private departedAs(peer: HostPeer): boolean {
+    const key = peer.resumes?.toString('hex');
+    const departed = key === undefined ? undefined : this.departing.get(key);
+    if (key === undefined || departed === undefined) return false;
+    departed.cancel();
+    this.departing.delete(key);
+    return true;
   }
 
   /**
@@ -307,9 +336,16 @@ export class HostSession {
       return; // a twin is not a listener: its going is no news
     }
     peer.twin?.close('its listener left');
-    if (peer.format !== undefined && !this.replaced.has(peer)) {
-      this.emit({ type: 'listener-left', name: peer.name, address: peer.channel.remoteAddress, reason });
-    }
+    if (peer.format === undefined || this.replaced.has(peer)) return;
+    const event: HostEvent = { type: 'listener-left', name: peer.name, address: peer.channel.remoteAddress, reason };
+    const token = peer.resumeToken?.toString('hex');
+    // A goodbye ('left'), a v1 client (no token) or a stopping host: told at once.
+    if (token === undefined || reason === 'left' || this.stopping) return this.emit(event);
+    const cancel = this.options.clock.setTimeout(() => {
+      this.departing.delete(token);
+      this.emit(event);
+    }, REJOIN_GRACE_MS);
+    this.departing.set(token, { cancel, event });
   }
 
   private fanOut(block: AudioBlock): void {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { HostSession, type HostEvent } from '../../src/app/host-session.js';
+import { HostSession, REJOIN_GRACE_MS, type HostEvent } from '../../src/app/host-session.js';
 import { DEFAULT_PEER_TIMINGS } from '../../src/app/host-peer.js';
 import { BLOCK_FRAMES, framesToMs } from '../../src/core/audio-format.js';
 import { parseChallenge, parseWelcome } from '../../src/core/handshake.js';
@@ -114,15 +114,18 @@ describe('host session', () => {
   });
 
   it('removes a listener whose writes stall, and one that goes silent', async () => {
-    const { source, server, clock, events } = await makeHost();
+    const { source, server, clock, events, host } = await makeHost();
     const quiet = v2Client(server.connect(), 'quiet');
     v2Client(server.connect(1000), 'stuck');
     await flush();
     for (let i = 0; i < 10; i++) source.emit();
     await flush();
     clock.advance(DEFAULT_PEER_TIMINGS.stallMs + 600);
-    const left = events.filter((e): e is Extract<HostEvent, { type: 'listener-left' }> => e.type === 'listener-left');
-    assert.deepEqual(left.map((e) => e.name).sort(), ['quiet', 'stuck']);
+    const left = () => events.filter((e): e is Extract<HostEvent, { type: 'listener-left' }> => e.type === 'listener-left').map((e) => e.name);
+    assert.deepEqual(left(), [], 'both removed; neither said goodbye, so each has REJOIN_GRACE_MS to come back');
+    assert.equal(host.stats().listeners.length, 0);
+    clock.advance(REJOIN_GRACE_MS);
+    assert.deepEqual(left().sort(), ['quiet', 'stuck']);
     assert.ok(quiet.frames.length > 0);
   });
 
@@ -266,7 +269,7 @@ describe('host session', () => {
     }
 
     it('gives a twin the same frames; it is no listener of its own, and goes with its primary', async () => {
-      const { server, source, events, host } = await makeHost({ maxListeners: 1 });
+      const { server, source, events, host, clock } = await makeHost({ maxListeners: 1 });
       const primaryChannel = server.connect();
       const primary = helloClient(primaryChannel, { twins: true });
       await flush();
@@ -292,6 +295,7 @@ describe('host session', () => {
       await flush();
       primaryChannel.destroy();
       await flush();
+      clock.advance(REJOIN_GRACE_MS);
       assert.equal(events.filter((e) => e.type === 'listener-left').length, 1);
       assert.ok(again.closed, 'the twin closes with its primary');
     });
@@ -360,6 +364,48 @@ describe('host session', () => {
       assert.equal(fresh.welcome()?.codec, 'pcm', 'the returning listener is admitted although the host is full');
       assert.ok(oldChannel.closed);
       assert.equal(events.filter((e) => e.type === 'listener-left').length, 0);
+    });
+
+    it('whose old connection the host had already closed: a rejoin within REJOIN_GRACE_MS, a leave and a join after it', async () => {
+      const { server, events, clock } = await makeHost();
+      const roster = () => events.filter((e) => e.type.startsWith('listener-')).map((e) => e.type);
+      const first = server.connect();
+      const old = resumingClient(first, 'ann');
+      await flush();
+      first.destroy(); // its link reset as it came back, say
+      await flush();
+      clock.advance(REJOIN_GRACE_MS - 1);
+      const back = resumingClient(server.connect(), 'ann', { resumes: old.welcome()?.resumeToken?.toString('base64') });
+      await flush();
+      assert.equal(back.welcome()?.codec, 'pcm');
+      clock.advance(REJOIN_GRACE_MS + 1000); // well past the first leave's grace; short of the new connection's 4.5 s silence rule
+      assert.deepEqual(roster(), ['listener-joined', 'listener-rejoined'], 'no leave told, not even later');
+
+      const second = server.connect();
+      const gone = resumingClient(second, 'bob');
+      await flush();
+      second.destroy();
+      await flush();
+      clock.advance(REJOIN_GRACE_MS);
+      resumingClient(server.connect(), 'bob', { resumes: gone.welcome()?.resumeToken?.toString('base64') });
+      await flush();
+      assert.deepEqual(roster().slice(2), ['listener-joined', 'listener-left', 'listener-joined'], 'too late: it left, and joins anew');
+    });
+
+    it('that said goodbye has left at once, and a host that stops tells every waiting leave', async () => {
+      const { server, events, host } = await makeHost();
+      const polite = server.connect();
+      resumingClient(polite, 'ann');
+      const abrupt = server.connect();
+      resumingClient(abrupt, 'bob');
+      await flush();
+      polite.write(encodeJsonFrame(FrameType.Bye, { reason: 'listener stopped' }));
+      abrupt.destroy();
+      await flush();
+      const left = () => events.filter((e): e is Extract<HostEvent, { type: 'listener-left' }> => e.type === 'listener-left').map((e) => e.name);
+      assert.deepEqual(left(), ['ann']);
+      await host.stop();
+      assert.deepEqual(left(), ['ann', 'bob']);
     });
 
     it('with an access code, a resume counts only once the code is proven', async () => {
