@@ -21,7 +21,10 @@ export type HostEvent =
   | { type: 'listening'; port: number }
   | { type: 'listener-joined'; name: string; address: string; format: PeerFormat }
   | { type: 'listener-left'; name: string; address: string; reason: string }
-  /** A listener came back on a new connection while its old one still counted (the old one is closed, and no 'listener-left' follows). */
+  /**
+   * A listener came back on a new connection while its old one still counted, or within REJOIN_GRACE_MS of it
+   * ending: the old one is closed, and no 'listener-left' is told for it.
+   */
   | { type: 'listener-rejoined'; name: string; address: string; format: PeerFormat }
   /** A connection refused before it became a listener (one event per address and reason a minute, so floods do not flood the log). */
   | { type: 'refused'; address: string; reason: string }
@@ -228,7 +231,6 @@ export class HostSession {
 
   private admit(peer: HostPeer, format: PeerFormat): AdmitAnswer {
     const resumed = this.resumedBy(peer);
-    const returning = this.departedAs(peer);
     const admitted = [...this.peers].filter((p) => p.format !== undefined && p.twinOf === undefined && p !== resumed);
     const refuse = (code: string, reason: string): AdmitAnswer => ({ ok: false, code, reason });
     if (admitted.length >= this.maxListeners) return refuse('full', `host is full (${this.maxListeners} listeners)`);
@@ -250,6 +252,8 @@ export class HostSession {
       this.replaced.add(resumed);
       resumed.close("replaced by its listener's new connection");
     }
+    // Only once admitted: a refused resume leaves the waiting leave to be told.
+    const returning = resumed === undefined && this.departedAs(peer);
     if (resumed !== undefined || returning) {
       this.emit({ type: 'listener-rejoined', name: peer.name, address: peer.channel.remoteAddress, format });
     } else {

@@ -392,6 +392,23 @@ describe('host session', () => {
       assert.deepEqual(roster().slice(2), ['listener-joined', 'listener-left', 'listener-joined'], 'too late: it left, and joins anew');
     });
 
+    it('refused on its return (the host filled up meanwhile): its leave is still told', async () => {
+      const { server, events, clock } = await makeHost({ maxListeners: 1 });
+      const first = server.connect();
+      const old = resumingClient(first, 'ann');
+      await flush();
+      first.destroy();
+      await flush();
+      resumingClient(server.connect(), 'bob');
+      await flush();
+      const back = resumingClient(server.connect(), 'ann', { resumes: old.welcome()?.resumeToken?.toString('base64') });
+      await flush();
+      assert.equal(back.rejectCode(), 'full');
+      clock.advance(REJOIN_GRACE_MS);
+      const roster = events.filter((e) => e.type.startsWith('listener-')).map((e) => `${e.type} ${'name' in e ? e.name : ''}`);
+      assert.deepEqual(roster, ['listener-joined ann', 'listener-joined bob', 'listener-left ann']);
+    });
+
     it('that said goodbye has left at once, and a host that stops tells every waiting leave', async () => {
       const { server, events, host } = await makeHost();
       const polite = server.connect();
