@@ -48,7 +48,9 @@ export class JitterEstimator {
   private readonly windowMs: number;
   private readonly marginMs: number;
   private readonly headroom: number;
+  /** The short window's packets, oldest first from `sampleStart` (older ones are cut off in batches, not one copy per packet). */
   private samples: { atMs: number; transitMs: number }[] = [];
+  private sampleStart = 0;
   /** The window's samples whose transit no later sample undercuts, oldest first from `fastStart`: its fastest is at the front. */
   private fastest: { atMs: number; transitMs: number }[] = [];
   private fastStart = 0;
@@ -83,7 +85,7 @@ export class JitterEstimator {
     this.packetMs = packetMs;
     const silenceMs = this.lastArrivalMs === undefined ? 0 : arrivalMs - this.lastArrivalMs;
     this.lastArrivalMs = arrivalMs;
-    if (silenceMs > this.options.maxTargetMs && this.samples.length > 0) {
+    if (silenceMs > this.options.maxTargetMs && this.windowPackets > 0) {
       // Normally a packet arrives minTransit after its capture: those captured before (now − minTransit) are late only because of the outage.
       this.backlogBeforeMs = arrivalMs - this.fastestTransitMs();
     }
@@ -96,9 +98,11 @@ export class JitterEstimator {
     while (this.fastest.length > this.fastStart && (this.fastest.at(-1) as { transitMs: number }).transitMs >= sample.transitMs) this.fastest.pop();
     this.fastest.push(sample);
     const oldest = arrivalMs - this.windowMs;
-    let drop = 0;
-    while (drop < this.samples.length && (this.samples[drop] as { atMs: number }).atMs < oldest) drop++;
-    if (drop > 0) this.samples = this.samples.slice(drop);
+    while ((this.samples[this.sampleStart] as { atMs: number }).atMs < oldest) this.sampleStart++;
+    if (this.sampleStart > 4096) {
+      this.samples = this.samples.slice(this.sampleStart);
+      this.sampleStart = 0;
+    }
     while ((this.fastest[this.fastStart] as { atMs: number }).atMs < oldest) this.fastStart++;
     if (this.fastStart > 4096) {
       this.fastest = this.fastest.slice(this.fastStart);
@@ -124,13 +128,13 @@ export class JitterEstimator {
 
   /** Packets in the short window: jitterMs means something from 2 on. */
   get windowPackets(): number {
-    return this.samples.length;
+    return this.samples.length - this.sampleStart;
   }
 
   /** The 99.5th percentile of transit above the window's fastest packet [ms]; 0 with no data. */
   get jitterMs(): number {
-    if (this.samples.length < 2) return 0;
-    const transits = this.samples.map((s) => s.transitMs).sort((a, b) => a - b);
+    if (this.windowPackets < 2) return 0;
+    const transits = this.samples.slice(this.sampleStart).map((s) => s.transitMs).sort((a, b) => a - b);
     const high = transits[Math.min(transits.length - 1, Math.ceil(COVERED_FRACTION * transits.length) - 1)] as number;
     return high - (transits[0] as number);
   }
@@ -160,6 +164,7 @@ export class JitterEstimator {
   /** Forgets every arrival (a new connection: the clock offset may differ). */
   reset(): void {
     this.samples = [];
+    this.sampleStart = 0;
     this.fastest = [];
     this.fastStart = 0;
     this.lateness = [];
