@@ -3,10 +3,8 @@
  * for the log of a headless run (a script, a service, a benchmark), where no live status line is drawn.
  */
 import { SAMPLE_RATE } from '../core/audio-format.js';
-import { describeDrift } from './listener-health-line.js';
+import { describeDrift, plural } from './listener-health-line.js';
 import type { ListenerStats } from './listener-session.js';
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
  * E.g. "stopped after 65 s: 64.1 s of audio received, 3 underruns (2 in the output), 0 missing, 12 ms

@@ -18,7 +18,10 @@ export interface ListenerHealthFigures {
   readonly driftPpm?: number | undefined;
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** "1 underrun", "3 underruns". */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
 
 /** "drift +39 ppm" (a sign on each side of zero). */
 export function describeDrift(ppm: number): string {
