@@ -25,7 +25,19 @@ async function makeHost(options: { maxListeners?: number; maxV1Listeners?: numbe
   return { clock, source, server, events, host };
 }
 
-/** A v2 client: collects frames the host sends. */
+/** The Welcome among `frames`, parsed; undefined if none came. */
+function welcomeIn(frames: readonly Frame[]) {
+  const frame = frames.find((f) => f.type === FrameType.Welcome);
+  return frame === undefined ? undefined : parseWelcome(decodeJsonBody(frame.body));
+}
+
+/** The code of the Reject among `frames`; undefined if none came. */
+function rejectCodeIn(frames: readonly Frame[]): string | undefined {
+  const reject = frames.find((f) => f.type === FrameType.Reject);
+  return reject === undefined ? undefined : String(decodeJsonBody(reject.body).code);
+}
+
+/** A v2 client whose Hello adds `fields` (twins, twinOf, resumes...): collects frames the host sends. */
 function v2Client(channel: MemoryChannel, name = 'ann', fields: Record<string, unknown> = {}) {
   const reader = new FrameReader();
   const frames: Frame[] = [];
@@ -33,6 +45,8 @@ function v2Client(channel: MemoryChannel, name = 'ann', fields: Record<string, u
   channel.write(encodeJsonFrame(FrameType.Hello, { protocol: 2, codecs: ['pcm'], name, ...fields }));
   return {
     frames,
+    welcome: () => welcomeIn(frames),
+    rejectCode: () => rejectCodeIn(frames),
     audioSeqs: () => frames.filter((f) => f.type === FrameType.Audio).map((f) => decodeAudioBody(f.body).seq),
   };
 }
@@ -60,10 +74,7 @@ function codeClient(channel: MemoryChannel, code: string | undefined, name = 'co
   });
   channel.write(encodeJsonFrame(FrameType.Hello, { protocol: 2, codecs: ['pcm'], name, nonce: access.nonce.toString('base64'), ...fields }));
   const types = () => frames.map((f) => f.type);
-  const rejectCode = () => {
-    const reject = frames.find((f) => f.type === FrameType.Reject);
-    return reject === undefined ? undefined : String(decodeJsonBody(reject.body).code);
-  };
+  const rejectCode = () => rejectCodeIn(frames);
   return { frames, plain, types, rejectCode, audioFrames: () => frames.filter((f) => f.type === FrameType.Audio) };
 }
 
@@ -255,28 +266,15 @@ describe('host session', () => {
   });
 
   describe('twin connections', () => {
-    /** A client whose Hello says `fields` (twins: true, or twinOf: token). */
-    function helloClient(channel: MemoryChannel, fields: Record<string, unknown>) {
-      const reader = new FrameReader();
-      const frames: Frame[] = [];
-      channel.onData((bytes) => frames.push(...reader.push(bytes)));
-      channel.write(encodeJsonFrame(FrameType.Hello, { protocol: 2, codecs: ['pcm'], name: 'ann', ...fields }));
-      const welcome = () => {
-        const frame = frames.find((f) => f.type === FrameType.Welcome);
-        return frame === undefined ? undefined : parseWelcome(decodeJsonBody(frame.body));
-      };
-      return { frames, welcome, audioSeqs: () => frames.filter((f) => f.type === FrameType.Audio).map((f) => decodeAudioBody(f.body).seq) };
-    }
-
     it('gives a twin the same frames; it is no listener of its own, and goes with its primary', async () => {
       const { server, source, events, host, clock } = await makeHost({ maxListeners: 1 });
       const primaryChannel = server.connect();
-      const primary = helloClient(primaryChannel, { twins: true });
+      const primary = v2Client(primaryChannel, 'ann', { twins: true });
       await flush();
       const token = primary.welcome()?.twinToken;
       assert.ok(token !== undefined && token.length === 16, 'the Welcome carries a 16-byte twin token');
       const twinChannel = server.connect();
-      const twin = helloClient(twinChannel, { twinOf: token.toString('base64') });
+      const twin = v2Client(twinChannel, 'ann', { twinOf: token.toString('base64') });
       await flush();
       assert.equal(twin.welcome()?.twin, true, 'welcomed as a twin, even though the host is full (one listener)');
       assert.equal(twin.welcome()?.twinToken, undefined);
@@ -291,7 +289,7 @@ describe('host session', () => {
       await flush();
       assert.equal(events.filter((e) => e.type === 'listener-left').length, 0, 'a twin going is no news');
       const again = server.connect();
-      helloClient(again, { twinOf: token.toString('base64') });
+      v2Client(again, 'ann', { twinOf: token.toString('base64') });
       await flush();
       primaryChannel.destroy();
       await flush();
@@ -302,8 +300,8 @@ describe('host session', () => {
 
     it('rejects a twin of no stream, and gives no token to a listener that did not offer twins', async () => {
       const { server } = await makeHost();
-      const plain = helloClient(server.connect(), {});
-      const stray = helloClient(server.connect(), { twinOf: Buffer.alloc(16, 7).toString('base64') });
+      const plain = v2Client(server.connect(), 'ann', {});
+      const stray = v2Client(server.connect(), 'ann', { twinOf: Buffer.alloc(16, 7).toString('base64') });
       await flush();
       assert.equal(plain.welcome()?.twinToken, undefined);
       const reject = stray.frames.find((f) => f.type === FrameType.Reject);
@@ -313,28 +311,14 @@ describe('host session', () => {
   });
 
   describe('a listener back on a new connection', () => {
-    /** A client whose Hello says `fields` (resumes: token), with its Welcome parsed. */
-    function resumingClient(channel: MemoryChannel, name: string, fields: Record<string, unknown> = {}) {
-      const client = v2Client(channel, name, fields);
-      const welcome = () => {
-        const frame = client.frames.find((f) => f.type === FrameType.Welcome);
-        return frame === undefined ? undefined : parseWelcome(decodeJsonBody(frame.body));
-      };
-      const rejectCode = () => {
-        const reject = client.frames.find((f) => f.type === FrameType.Reject);
-        return reject === undefined ? undefined : String(decodeJsonBody(reject.body).code);
-      };
-      return { ...client, welcome, rejectCode };
-    }
-
     it('replaces its old connection at once: one listener, a rejoin and no leave', async () => {
       const { server, source, events, host } = await makeHost();
       const oldChannel = server.connect();
-      const old = resumingClient(oldChannel, 'ann');
+      const old = v2Client(oldChannel, 'ann');
       await flush();
       const token = old.welcome()?.resumeToken;
       assert.ok(token !== undefined && token.length === 16, 'the Welcome carries a 16-byte resume token');
-      const fresh = resumingClient(server.connect(), 'ann', { resumes: token.toString('base64') });
+      const fresh = v2Client(server.connect(), 'ann', { resumes: token.toString('base64') });
       await flush();
       assert.ok(oldChannel.closed, 'the old connection is closed as soon as the new one is admitted');
       assert.deepEqual(
@@ -352,14 +336,14 @@ describe('host session', () => {
     it('is let in at the listener cap; a made-up token changes nothing and is refused as full', async () => {
       const { server, events } = await makeHost({ maxListeners: 1 });
       const oldChannel = server.connect();
-      const old = resumingClient(oldChannel, 'ann');
+      const old = v2Client(oldChannel, 'ann');
       await flush();
       const token = old.welcome()?.resumeToken as Buffer;
-      const stranger = resumingClient(server.connect(), 'eve', { resumes: Buffer.alloc(16, 9).toString('base64') });
+      const stranger = v2Client(server.connect(), 'eve', { resumes: Buffer.alloc(16, 9).toString('base64') });
       await flush();
       assert.equal(stranger.rejectCode(), 'full');
       assert.ok(!oldChannel.closed, 'a token of no stream here closes nothing');
-      const fresh = resumingClient(server.connect(), 'ann', { resumes: token.toString('base64') });
+      const fresh = v2Client(server.connect(), 'ann', { resumes: token.toString('base64') });
       await flush();
       assert.equal(fresh.welcome()?.codec, 'pcm', 'the returning listener is admitted although the host is full');
       assert.ok(oldChannel.closed);
@@ -370,24 +354,24 @@ describe('host session', () => {
       const { server, events, clock } = await makeHost();
       const roster = () => events.filter((e) => e.type.startsWith('listener-')).map((e) => e.type);
       const first = server.connect();
-      const old = resumingClient(first, 'ann');
+      const old = v2Client(first, 'ann');
       await flush();
       first.destroy(); // its link reset as it came back, say
       await flush();
       clock.advance(REJOIN_GRACE_MS - 1);
-      const back = resumingClient(server.connect(), 'ann', { resumes: old.welcome()?.resumeToken?.toString('base64') });
+      const back = v2Client(server.connect(), 'ann', { resumes: old.welcome()?.resumeToken?.toString('base64') });
       await flush();
       assert.equal(back.welcome()?.codec, 'pcm');
       clock.advance(REJOIN_GRACE_MS + 1000); // well past the first leave's grace; short of the new connection's 4.5 s silence rule
       assert.deepEqual(roster(), ['listener-joined', 'listener-rejoined'], 'no leave told, not even later');
 
       const second = server.connect();
-      const gone = resumingClient(second, 'bob');
+      const gone = v2Client(second, 'bob');
       await flush();
       second.destroy();
       await flush();
       clock.advance(REJOIN_GRACE_MS);
-      resumingClient(server.connect(), 'bob', { resumes: gone.welcome()?.resumeToken?.toString('base64') });
+      v2Client(server.connect(), 'bob', { resumes: gone.welcome()?.resumeToken?.toString('base64') });
       await flush();
       assert.deepEqual(roster().slice(2), ['listener-joined', 'listener-left', 'listener-joined'], 'too late: it left, and joins anew');
     });
@@ -395,13 +379,13 @@ describe('host session', () => {
     it('refused on its return (the host filled up meanwhile): its leave is still told', async () => {
       const { server, events, clock } = await makeHost({ maxListeners: 1 });
       const first = server.connect();
-      const old = resumingClient(first, 'ann');
+      const old = v2Client(first, 'ann');
       await flush();
       first.destroy();
       await flush();
-      resumingClient(server.connect(), 'bob');
+      v2Client(server.connect(), 'bob');
       await flush();
-      const back = resumingClient(server.connect(), 'ann', { resumes: old.welcome()?.resumeToken?.toString('base64') });
+      const back = v2Client(server.connect(), 'ann', { resumes: old.welcome()?.resumeToken?.toString('base64') });
       await flush();
       assert.equal(back.rejectCode(), 'full');
       clock.advance(REJOIN_GRACE_MS);
@@ -412,9 +396,9 @@ describe('host session', () => {
     it('that said goodbye has left at once, and a host that stops tells every waiting leave', async () => {
       const { server, events, host } = await makeHost();
       const polite = server.connect();
-      resumingClient(polite, 'ann');
+      v2Client(polite, 'ann');
       const abrupt = server.connect();
-      resumingClient(abrupt, 'bob');
+      v2Client(abrupt, 'bob');
       await flush();
       polite.write(encodeJsonFrame(FrameType.Bye, { reason: 'listener stopped' }));
       abrupt.destroy();
