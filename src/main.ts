@@ -146,6 +146,7 @@ async function host(command: HostCommand, status: StatusLine): Promise<number> {
     await advertising.start();
   }
   let last = { at: performance.now(), bytes: 0 };
+  status.logEvery(command.statusEveryMs);
   const timer = setInterval(() => {
     const stats = session.stats();
     const now = performance.now();
@@ -154,11 +155,10 @@ async function host(command: HostCommand, status: StatusLine): Promise<number> {
     // Under the totals, each listener's health as it reports it (the first few; the tray lists as many).
     const shown = stats.listeners.slice(0, STATUS_LISTENERS_SHOWN).map((l) => `  ${describeListenerHealth(l)}`);
     const more = stats.listeners.length - shown.length;
-    status.update([
-      `hosting · ${stats.listeners.length} listener(s) · ${rate} kb/s · ${stats.droppedFrames} drops`,
-      ...shown,
-      ...(more > 0 ? [`  …and ${more} more`] : []),
-    ]);
+    status.update(
+      [`hosting · ${stats.listeners.length} listener(s) · ${rate} kb/s · ${stats.droppedFrames} drops`, ...shown, ...(more > 0 ? [`  …and ${more} more`] : [])],
+      stats.listeners.length > 0, // in a log, nothing while nobody listens
+    );
   }, 500);
   const code = await runUntilStopped(async () => {
     clearInterval(timer);
@@ -364,6 +364,7 @@ async function listen(command: ListenCommand, status: StatusLine): Promise<numbe
     }
     throw err;
   }
+  status.logEvery(command.statusEveryMs);
   const timer = setInterval(() => {
     const s = session.stats();
     const latency = s.latencyMs === undefined ? '' : ` · latency ${Math.round(s.latencyMs)} ms`;

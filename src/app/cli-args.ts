@@ -27,6 +27,8 @@ function parseLatency(latency: string | undefined, maxLatency: string | undefine
 
 /** Default time to look for hosts on the network [s] (mDNS answers come within milliseconds; this allows for loss). */
 export const DEFAULT_LOOK_SECONDS = 3;
+/** How often `host` and `listen` print their status off a terminal (a log, a service) [s]. */
+export const DEFAULT_STATUS_EVERY_SECONDS = 60;
 
 /** `auralync host` */
 export interface HostCommand {
@@ -40,6 +42,8 @@ export interface HostCommand {
   readonly maxListeners: number;
   /** Access code listeners must know (as given or generated), or undefined for an open host. */
   readonly accessCode: string | undefined;
+  /** Off a terminal, how often the status is printed as lines [ms]; 0 never. */
+  readonly statusEveryMs: number;
 }
 
 /** `auralync listen` */
@@ -64,6 +68,8 @@ export interface ListenCommand {
   readonly accessCode: string | undefined;
   /** false with --no-twin: no second connection; undefined: the listener's default (on for Opus). */
   readonly twin: false | undefined;
+  /** Off a terminal, how often the status is printed as lines [ms]; 0 never. */
+  readonly statusEveryMs: number;
 }
 
 /** `auralync hosts` */
@@ -94,12 +100,14 @@ Usage:
   auralync [--hidden]
       Start in the system tray: host, listen, devices, boost and notifications from its menu.
       --hidden starts quietly (as start at login does).
-  auralync host [--port 50007] [--name NAME] [--device ID | --input FILE|-] [--codec opus|pcm] [--code CODE|auto] [--max-listeners N]
+  auralync host [--port 50007] [--name NAME] [--device ID | --input FILE|-] [--codec opus|pcm] [--code CODE|auto] [--max-listeners N] [--status-every S]
       Capture system audio (default: what the default output device plays) and stream it.
       --input FILE plays a WAV file in real time; --input - reads WAV or raw s16le 48 kHz stereo from stdin.
       --code lets in only listeners who know CODE (auto: make one up and show it); their audio is encrypted
       and original v1 clients are refused. --max-listeners N (default 64) caps listeners at once.
-  auralync listen HOST[:PORT]|NAME [--device ID | --output FILE|-] [--boost 1..10] [--latency auto|MS] [--max-latency MS] [--v1] [--timeout S] [--code CODE] [--no-twin]
+      On a terminal a live status shows each listener's health; in a log (not a terminal) it is printed every
+      --status-every S seconds while anyone listens (default ${DEFAULT_STATUS_EVERY_SECONDS}; 0 never), for listen too.
+  auralync listen HOST[:PORT]|NAME [--device ID | --output FILE|-] [--boost 1..10] [--latency auto|MS] [--max-latency MS] [--v1] [--timeout S] [--code CODE] [--no-twin] [--status-every S]
       Play a host's stream. HOST is an address; NAME is a host's display name as 'auralync hosts' lists it
       (looked up for --timeout S, default ${DEFAULT_LOOK_SECONDS}, and followed if it comes back at another address).
       --output FILE writes a 16-bit WAV; --output - writes raw s16le to stdout.
@@ -136,6 +144,13 @@ function parseNumber(text: string | undefined, name: string, min: number, max: n
     throw usage(`--${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, not '${text}'`);
   }
   return value;
+}
+
+/** --status-every S: 0 (never) or 1..86400 s, default DEFAULT_STATUS_EVERY_SECONDS; in ms. */
+function parseStatusEvery(text: string | undefined): number {
+  const seconds = parseNumber(text, 'status-every', 0, 86_400, DEFAULT_STATUS_EVERY_SECONDS);
+  if (seconds > 0 && seconds < 1) throw usage(`--status-every must be 0 (never) or from 1 to 86400 seconds, not '${text}'`);
+  return seconds * 1000;
 }
 
 /** --code CODE (checked: 4-128 letters or digits), or `auto` on a host for a generated one. */
@@ -188,6 +203,7 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
     code: { type: 'string' },
     'max-listeners': { type: 'string' },
     'no-twin': { type: 'boolean' },
+    'status-every': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   } as const;
   try {
@@ -203,7 +219,7 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
   };
   switch (verb) {
     case 'host': {
-      allowOnly(['port', 'name', 'device', 'input', 'codec', 'code', 'max-listeners']);
+      allowOnly(['port', 'name', 'device', 'input', 'codec', 'code', 'max-listeners', 'status-every']);
       if (parsed.positionals.length > 0) throw usage(`unexpected '${parsed.positionals[0]}'`);
       if (text('device') !== undefined && text('input') !== undefined) throw usage('use either --device or --input, not both');
       const codec = text('codec') ?? 'opus';
@@ -217,10 +233,11 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
         codec,
         maxListeners: parseNumber(text('max-listeners'), 'max-listeners', 1, 1000, 64, true),
         accessCode: parseCode(text('code'), true),
+        statusEveryMs: parseStatusEvery(text('status-every')),
       };
     }
     case 'listen': {
-      allowOnly(['port', 'device', 'output', 'boost', 'latency', 'max-latency', 'v1', 'name', 'timeout', 'code', 'no-twin']);
+      allowOnly(['port', 'device', 'output', 'boost', 'latency', 'max-latency', 'v1', 'name', 'timeout', 'code', 'no-twin', 'status-every']);
       if (values.v1 === true && text('code') !== undefined) throw usage('an original v1 server has no access code: use either --v1 or --code');
       if (parsed.positionals.length !== 1) throw usage('listen needs exactly one HOST[:PORT]');
       if (text('device') !== undefined && text('output') !== undefined) throw usage('use either --device or --output, not both');
@@ -238,6 +255,7 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
         lookMs: parseNumber(text('timeout'), 'timeout', 0.2, 600, DEFAULT_LOOK_SECONDS) * 1000,
         accessCode: parseCode(text('code') ?? env.AURALYNC_CODE, false),
         twin: values['no-twin'] === true ? false : undefined,
+        statusEveryMs: parseStatusEvery(text('status-every')),
       };
     }
     case 'hosts': {

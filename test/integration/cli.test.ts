@@ -65,17 +65,22 @@ describe('auralync command line', function () {
     oneLineError(result, /port \d+ is already in use/);
   });
 
-  it('hosts a WAV file to a listener writing a file, bit-exact, and the host sees it leave when killed', async () => {
+  it('hosts a WAV file to a listener writing a file, bit-exact, and the host sees it leave when killed; in a log both print their status', async () => {
     const port = await freePort();
     const input = join(dir, 'in.wav');
     const output = join(dir, 'out.wav');
     const original = writeTestWav(input, { seconds: 20, kind: 'noise' });
-    const host = spawnCli(['host', '--input', input, '--codec', 'pcm', '--port', String(port), '--name', 'Living room']);
+    const host = spawnCli(['host', '--input', input, '--codec', 'pcm', '--port', String(port), '--name', 'Living room', '--status-every', '1']);
+    let hostLog = '';
+    host.stderr?.on('data', (b: Buffer) => (hostLog += b.toString()));
     try {
       await waitForOutput(host, /hosting 'Living room' on port \d+/, 10_000);
-      const listener = spawnCli(['listen', `127.0.0.1:${port}`, '--output', output, '--name', 'Ann']);
+      const listener = spawnCli(['listen', `127.0.0.1:${port}`, '--output', output, '--name', 'Ann', '--status-every', '1']);
       await waitForOutput(host, /\+ Ann joined/, 10_000);
       await waitFor(() => statSync(output).size > 48_000 * 4, 10_000, 'a second of audio in the file');
+      // stderr is a pipe here, as in a log: the status comes as plain lines, each listener's health under the host's.
+      await waitForOutput(host, /hosting · 1 listener\(s\) · \d+ kb\/s · 0 drops\n {2}Ann: (latency unknown|\d+ ms), jitter \d+ ms, 0 underruns, 0 drops, drift [+-]?\d+ ppm\n/, 5_000);
+      await waitForOutput(listener, /playing Living room .*· underruns 0 · missing 0\n/, 5_000);
       // A clean stop finalises the WAV header, and says what was received in one line.
       const summary = waitForOutput(listener, /stopped after \d+ s: .*\n/, 10_000);
       listener.kill('SIGINT');
@@ -97,6 +102,8 @@ describe('auralync command line', function () {
       victim.kill('SIGKILL');
       await waitForOutput(host, /- Bob left/, 5_000);
       assert.ok(Date.now() - killedAt <= 5_000);
+      assert.doesNotMatch(hostLog, /hosting · 0 listener/, 'no status in the log while nobody listens');
+      assert.doesNotMatch(hostLog, /\x1b\[/, 'no terminal codes in a log');
     } finally {
       host.kill('SIGKILL');
     }

@@ -5,8 +5,20 @@ import { isAuraError } from '../../src/core/errors.js';
 describe('command line', () => {
   it('parses host with defaults', () => {
     assert.deepEqual(parseCommand(['host']), {
-      kind: 'host', port: 50007, name: undefined, device: undefined, input: undefined, codec: 'opus', maxListeners: 64, accessCode: undefined,
+      kind: 'host', port: 50007, name: undefined, device: undefined, input: undefined, codec: 'opus', maxListeners: 64, accessCode: undefined, statusEveryMs: 60_000,
     });
+  });
+
+  it('takes how often host and listen print their status in a log, 0 for never, and refuses a bad interval', () => {
+    const host = parseCommand(['host', '--status-every', '5']);
+    assert.ok(host.kind === 'host' && host.statusEveryMs === 5000);
+    const listen = parseCommand(['listen', 'h', '--status-every', '0']);
+    assert.ok(listen.kind === 'listen' && listen.statusEveryMs === 0);
+    const byDefault = parseCommand(['listen', 'h']);
+    assert.ok(byDefault.kind === 'listen' && byDefault.statusEveryMs === 60_000);
+    for (const argv of [['host', '--status-every', '0.5'], ['host', '--status-every', '-1'], ['listen', 'h', '--status-every', 'often'], ['hosts', '--status-every', '5']]) {
+      assert.throws(() => parseCommand(argv), (err: Error) => isAuraError(err, 'ERR_USAGE') && !err.message.includes('\n'), argv.join(' '));
+    }
   });
 
   it('parses access codes and the listener cap, and refuses bad ones in one line', () => {

@@ -83,4 +83,44 @@ describe('status line', () => {
     status.finish();
     assert.equal(text(), '+ Bob joined\n');
   });
+
+  it('off a terminal, prints the block as lines every so often while it is worth it, never on a terminal', () => {
+    let now = 1000;
+    const { out, text } = output(false);
+    const status = new StatusLine(out, () => now);
+    status.logEvery(60_000);
+    status.update(['hosting · 1 listener(s)', '  Ann: 84 ms']);
+    now += 59_999;
+    status.update(['hosting · 1 listener(s)', '  Ann: 85 ms']);
+    assert.equal(text(), '', 'not before the interval');
+    now += 1;
+    status.update(['hosting · 1 listener(s)', '  Ann: 86 ms']);
+    status.update(['hosting · 1 listener(s)', '  Ann: 87 ms']);
+    assert.equal(text(), 'hosting · 1 listener(s)\n  Ann: 86 ms\n', 'once per interval');
+    // Nobody listening: nothing, and the interval starts again when someone does.
+    now += 120_000;
+    status.update('hosting · 0 listener(s)', false);
+    now += 30_000;
+    status.update(['hosting · 1 listener(s)', '  Bob: latency unknown']);
+    assert.equal(text(), 'hosting · 1 listener(s)\n  Ann: 86 ms\n');
+    now += 30_000;
+    status.log('+ Cy joined');
+    status.update('playing Den · latency 90 ms');
+    assert.equal(text(), 'hosting · 1 listener(s)\n  Ann: 86 ms\n+ Cy joined\nplaying Den · latency 90 ms\n');
+
+    const never = output(false);
+    const off = new StatusLine(never.out, () => now);
+    off.logEvery(0);
+    now += 1e9;
+    off.update('playing Den');
+    assert.equal(never.text(), '', '0 is never');
+
+    const terminal = output(true);
+    const live = new StatusLine(terminal.out, () => now);
+    live.logEvery(1000);
+    now += 5000;
+    live.update('playing Den');
+    live.finish();
+    assert.deepEqual(screen(terminal.text()), ['playing Den', ''], 'a terminal shows the live block only');
+  });
 });
