@@ -20,7 +20,7 @@ import { HostAdvertising } from './app/host-advertising.js';
 import { describeAmbiguous, formatHostTable, HostFinder, hostsNamed, noHostsReason } from './app/host-finder.js';
 import { HostSession } from './app/host-session.js';
 import { describeListenSummary } from './app/listen-summary.js';
-import { describeDrift, describeListenerHealth } from './app/listener-health-line.js';
+import { describeDrift, describeHealthFigures, describeListenerHealth } from './app/listener-health-line.js';
 import { ListenerSession } from './app/listener-session.js';
 import { AuraError, describeError, isAuraError } from './core/errors.js';
 import type { DirectoryEvent } from './core/host-directory.js';
@@ -114,7 +114,8 @@ async function host(command: HostCommand, status: StatusLine): Promise<number> {
         status.log(`~ ${event.name} rejoined from ${event.address} (a new connection; the old one is closed)`);
         break;
       case 'listener-left':
-        status.log(`- ${event.name} left (${event.reason})`);
+        // How it fared, for a log: its health as it last reported it (a v1 client reports nothing).
+        status.log(`- ${event.name} left (${event.reason})${event.last.underruns === undefined ? '' : `; last heard: ${describeHealthFigures(event.last)}`}`);
         break;
       case 'refused':
         status.log(`refused ${event.address}: ${event.reason}`);

@@ -20,7 +20,8 @@ import { V1WireStream, V2WireStream, type WireStream } from './wire-stream.js';
 export type HostEvent =
   | { type: 'listening'; port: number }
   | { type: 'listener-joined'; name: string; address: string; format: PeerFormat }
-  | { type: 'listener-left'; name: string; address: string; reason: string }
+  /** `last`: the listener's health as last known, for a log of how it fared. */
+  | { type: 'listener-left'; name: string; address: string; reason: string; last: ListenerInfo }
   /**
    * A listener came back on a new connection while its old one still counted, or within REJOIN_GRACE_MS of it
    * ending: the old one is closed, and no 'listener-left' is told for it.
@@ -180,20 +181,7 @@ export class HostSession {
 
   /** A snapshot of listeners and totals. */
   stats(): HostStats {
-    const listeners = [...this.peers]
-      .filter((peer) => peer.format !== undefined && peer.twinOf === undefined)
-      .map((peer) => ({
-        name: peer.name,
-        address: peer.channel.remoteAddress,
-        format: describeFormat(peer.format),
-        droppedFrames: peer.droppedFrames,
-        queuedFrames: peer.queuedFrames,
-        bytesSent: peer.bytesSent,
-        latencyMs: peer.health?.latencyMs,
-        underruns: peer.health?.underruns,
-        driftPpm: peer.health?.driftPpm,
-        jitterMs: peer.health?.jitterMs,
-      }));
+    const listeners = [...this.peers].filter((peer) => peer.format !== undefined && peer.twinOf === undefined).map(describeListener);
     let bytesSent = this.bytesOfGonePeers;
     let droppedFrames = this.droppedOfGonePeers;
     for (const peer of this.peers) {
@@ -341,7 +329,7 @@ export class HostSession {
     }
     peer.twin?.close('its listener left');
     if (peer.format === undefined || this.replaced.has(peer)) return;
-    const event: HostEvent = { type: 'listener-left', name: peer.name, address: peer.channel.remoteAddress, reason };
+    const event: HostEvent = { type: 'listener-left', name: peer.name, address: peer.channel.remoteAddress, reason, last: describeListener(peer) };
     const token = peer.resumeToken?.toString('hex');
     // A goodbye ('left'), a v1 client (no token) or a stopping host: told at once.
     if (token === undefined || reason === 'left' || this.stopping) return this.emit(event);
@@ -387,4 +375,20 @@ function streamKeyOf(format: PeerFormat): string {
 function describeFormat(format: PeerFormat | undefined): string {
   if (format === undefined) return 'handshake';
   return format.protocol === 'v1' ? 'v1 pcm 44.1k' : `v2 ${format.codec}`;
+}
+
+/** One peer as a listener: its figures and its health as it last reported it. */
+function describeListener(peer: HostPeer): ListenerInfo {
+  return {
+    name: peer.name,
+    address: peer.channel.remoteAddress,
+    format: describeFormat(peer.format),
+    droppedFrames: peer.droppedFrames,
+    queuedFrames: peer.queuedFrames,
+    bytesSent: peer.bytesSent,
+    latencyMs: peer.health?.latencyMs,
+    underruns: peer.health?.underruns,
+    driftPpm: peer.health?.driftPpm,
+    jitterMs: peer.health?.jitterMs,
+  };
 }

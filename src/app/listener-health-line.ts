@@ -31,10 +31,15 @@ export function describeDrift(ppm: number): string {
 
 /** "Ann: 84 ms, jitter 12 ms, 0 underruns, 0 drops, drift +39 ppm"; "Ann: latency unknown, 0 drops" before any report. */
 export function describeListenerHealth(listener: ListenerHealthFigures): string {
+  return `${listener.name}: ${describeHealthFigures(listener)}`;
+}
+
+/** The same without the name: "84 ms, jitter 12 ms, 0 underruns, 0 drops, drift +39 ppm". */
+export function describeHealthFigures(listener: Omit<ListenerHealthFigures, 'name'>): string {
   const parts = [listener.latencyMs === undefined ? 'latency unknown' : `${Math.round(listener.latencyMs)} ms`];
   if (listener.jitterMs !== undefined) parts.push(`jitter ${Math.round(listener.jitterMs)} ms`);
   if (listener.underruns !== undefined) parts.push(plural(listener.underruns, 'underrun'));
   parts.push(plural(listener.droppedFrames, 'drop'));
   if (listener.driftPpm !== undefined) parts.push(describeDrift(listener.driftPpm));
-  return `${listener.name}: ${parts.join(', ')}`;
+  return parts.join(', ');
 }

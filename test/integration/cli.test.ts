@@ -91,6 +91,9 @@ describe('auralync command line', function () {
       assert.deepEqual(out.samples, original.subarray(offset, offset + out.samples.length));
       const written = readFileSync(output);
       assert.equal(written.readUInt32LE(40), written.length - 44, 'the stop wrote the data size into the header');
+      // The host's log says how Ann fared as she leaves.
+      const fared = /- Ann left \(left\); last heard: (latency unknown|\d+ ms), jitter \d+ ms, 0 underruns, 0 drops, drift [+-]?\d+ ppm\n/;
+      await waitFor(() => fared.test(hostLog), 5_000, `${fared} in the host's log: ${hostLog.slice(-400)}`);
       const line = await summary;
       const match = /: ([\d.]+) s of audio received, 0 missing, 0 reconnects\n$/.exec(line);
       assert.ok(match, `summary line: ${line}`);

@@ -1,7 +1,7 @@
 /** A listener following its host: the address is asked for again before each reconnect. */
 import assert from 'node:assert/strict';
 import { HostAdvertising } from '../../src/app/host-advertising.js';
-import type { HostEvent } from '../../src/app/host-session.js';
+import type { HostEvent, ListenerInfo } from '../../src/app/host-session.js';
 import { ListenerSession } from '../../src/app/listener-session.js';
 import { Backoff } from '../../src/core/backoff.js';
 import type { HostAdvert } from '../../src/core/host-record.js';
@@ -121,6 +121,11 @@ describe('host advertising (listener count in the TXT record)', () => {
     return { clock, advertiser, emit, log, advertising, handlers };
   }
 
+  /** A listener's figures as a host has them when it leaves. */
+  const lastHeard = (name: string): ListenerInfo => ({
+    name, address: '10.0.0.2', format: 'v2 opus', droppedFrames: 0, queuedFrames: 0, bytesSent: 0, latencyMs: 80, underruns: 0, driftPpm: 3, jitterMs: 9,
+  });
+
   it('advertises the host and keeps the listener count current, one update per burst', async () => {
     const { clock, advertiser, emit, advertising } = setup();
     await advertising.start();
@@ -128,12 +133,12 @@ describe('host advertising (listener count in the TXT record)', () => {
     for (const name of ['a', 'b', 'c']) emit({ type: 'listener-joined', name, address: '10.0.0.2', format });
     clock.advance(200);
     assert.deepEqual(advertiser.counts, [3]);
-    emit({ type: 'listener-left', name: 'a', address: '10.0.0.2', reason: 'left' });
+    emit({ type: 'listener-left', name: 'a', address: '10.0.0.2', reason: 'left', last: lastHeard('a') });
     emit({ type: 'source-ended' });
     clock.advance(200);
     assert.deepEqual(advertiser.counts, [3, 2]);
     emit({ type: 'listener-joined', name: 'd', address: '10.0.0.2', format });
-    emit({ type: 'listener-left', name: 'd', address: '10.0.0.2', reason: 'left' });
+    emit({ type: 'listener-left', name: 'd', address: '10.0.0.2', reason: 'left', last: lastHeard('d') });
     clock.advance(200);
     assert.deepEqual(advertiser.counts, [3, 2], 'no update when the count ends where it was');
     assert.equal(advertising.listenerCount, 2);

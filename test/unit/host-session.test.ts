@@ -393,6 +393,24 @@ describe('host session', () => {
       assert.deepEqual(roster, ['listener-joined ann', 'listener-joined bob', 'listener-left ann']);
     });
 
+    it('leaves with its health as it last reported it, for the log', async () => {
+      const { server, events } = await makeHost();
+      const channel = server.connect();
+      v2Client(channel, 'ann');
+      await flush();
+      channel.write(encodeJsonFrame(FrameType.Stats, { latencyMs: 84.5, bufferedMs: 60, targetMs: 60, underruns: 2, missingPackets: 0, driftPpm: -31, jitterMs: 12 }));
+      channel.write(encodeJsonFrame(FrameType.Stats, { latencyMs: 86, bufferedMs: 60, targetMs: 60, underruns: 3, missingPackets: 0, driftPpm: -30, jitterMs: 14 }));
+      channel.write(encodeJsonFrame(FrameType.Bye, { reason: 'listener stopped' }));
+      await flush();
+      const left = events.find((e): e is Extract<HostEvent, { type: 'listener-left' }> => e.type === 'listener-left');
+      assert.ok(left, 'ann left');
+      assert.deepEqual(
+        { latencyMs: left.last.latencyMs, jitterMs: left.last.jitterMs, underruns: left.last.underruns, driftPpm: left.last.driftPpm, droppedFrames: left.last.droppedFrames },
+        { latencyMs: 86, jitterMs: 14, underruns: 3, driftPpm: -30, droppedFrames: 0 },
+        'the last report, not the first',
+      );
+    });
+
     it('that said goodbye has left at once, and a host that stops tells every waiting leave', async () => {
       const { server, events, host } = await makeHost();
       const polite = server.connect();

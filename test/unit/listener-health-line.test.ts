@@ -1,11 +1,12 @@
 /** How a host shows one listener's health: the tray's Listeners menu and `auralync host`'s status block. */
 import assert from 'node:assert/strict';
-import { describeDrift, describeListenerHealth } from '../../src/app/listener-health-line.js';
+import { describeDrift, describeHealthFigures, describeListenerHealth } from '../../src/app/listener-health-line.js';
 
 describe('a listener health line', () => {
   it('shows every figure the listener reported', () => {
     const line = describeListenerHealth({ name: 'Ann', latencyMs: 84.4, jitterMs: 12.6, underruns: 1, droppedFrames: 3, driftPpm: 38.7 });
     assert.equal(line, 'Ann: 84 ms, jitter 13 ms, 1 underrun, 3 drops, drift +39 ppm');
+    assert.equal(describeHealthFigures({ latencyMs: 84.4, jitterMs: 12.6, underruns: 1, droppedFrames: 3, driftPpm: 38.7 }), '84 ms, jitter 13 ms, 1 underrun, 3 drops, drift +39 ppm', 'the same without the name');
   });
 
   it('says the latency is unknown and leaves out what was never reported (an original v1 client)', () => {
