@@ -82,6 +82,11 @@ export interface ListenerInfo {
   readonly underruns: number | undefined;
   readonly driftPpm: number | undefined;
   readonly jitterMs: number | undefined;
+  /**
+   * Its connection ended without a goodbye less than REJOIN_GRACE_MS ago and it may be coming back: still
+   * counted (its leave is not told yet), figures as last known.
+   */
+  readonly reconnecting: boolean;
 }
 
 /** Running totals of a host. */
@@ -112,7 +117,7 @@ export class HostSession {
   /** Peers closed because their listener came back on a new connection: their going is no news. */
   private readonly replaced = new WeakSet<HostPeer>();
   /** Listeners gone without a goodbye, by resume token (hex), whose leave is told once REJOIN_GRACE_MS has passed. */
-  private readonly departing = new Map<string, { cancel: () => void; event: HostEvent }>();
+  private readonly departing = new Map<string, { cancel: () => void; event: Extract<HostEvent, { type: 'listener-left' }> }>();
   /** The port actually bound, after start(). */
   port = 0;
 
@@ -182,6 +187,7 @@ export class HostSession {
   /** A snapshot of listeners and totals. */
   stats(): HostStats {
     const listeners = [...this.peers].filter((peer) => peer.format !== undefined && peer.twinOf === undefined).map(describeListener);
+    for (const { event } of this.departing.values()) listeners.push({ ...event.last, reconnecting: true });
     let bytesSent = this.bytesOfGonePeers;
     let droppedFrames = this.droppedOfGonePeers;
     for (const peer of this.peers) {
@@ -329,7 +335,7 @@ export class HostSession {
     }
     peer.twin?.close('its listener left');
     if (peer.format === undefined || this.replaced.has(peer)) return;
-    const event: HostEvent = { type: 'listener-left', name: peer.name, address: peer.channel.remoteAddress, reason, last: describeListener(peer) };
+    const event = { type: 'listener-left' as const, name: peer.name, address: peer.channel.remoteAddress, reason, last: describeListener(peer) };
     const token = peer.resumeToken?.toString('hex');
     // A goodbye ('left'), a v1 client (no token) or a stopping host: told at once.
     if (token === undefined || reason === 'left' || this.stopping) return this.emit(event);
@@ -390,5 +396,6 @@ function describeListener(peer: HostPeer): ListenerInfo {
     underruns: peer.health?.underruns,
     driftPpm: peer.health?.driftPpm,
     jitterMs: peer.health?.jitterMs,
+    reconnecting: false,
   };
 }

@@ -16,6 +16,8 @@ export interface ListenerHealthFigures {
   readonly droppedFrames: number;
   /** Drift of the listener's playback clock against the host's capture [ppm]. */
   readonly driftPpm?: number | undefined;
+  /** Its connection is lost and it may be coming back (the host waits a moment before telling it gone). */
+  readonly reconnecting?: boolean;
 }
 
 /** "1 underrun", "3 underruns". */
@@ -29,9 +31,12 @@ export function describeDrift(ppm: number): string {
   return `drift ${rounded > 0 ? '+' : ''}${rounded} ppm`;
 }
 
-/** "Ann: 84 ms, jitter 12 ms, 0 underruns, 0 drops, drift +39 ppm"; "Ann: latency unknown, 0 drops" before any report. */
+/**
+ * "Ann: 84 ms, jitter 12 ms, 0 underruns, 0 drops, drift +39 ppm"; "Ann: latency unknown, 0 drops" before any
+ * report; "Ann: reconnecting" while its connection is lost.
+ */
 export function describeListenerHealth(listener: ListenerHealthFigures): string {
-  return `${listener.name}: ${describeHealthFigures(listener)}`;
+  return `${listener.name}: ${listener.reconnecting === true ? 'reconnecting' : describeHealthFigures(listener)}`;
 }
 
 /** The same without the name: "84 ms, jitter 12 ms, 0 underruns, 0 drops, drift +39 ppm". */

@@ -549,7 +549,7 @@ export class TrayApp {
   private refreshStats(): void {
     const hosting = this.state.hosting;
     if (this.hosting !== undefined && hosting?.phase === 'running') {
-      const listeners = this.hosting.session.stats().listeners.map((l) => ({ name: l.name, latencyMs: l.latencyMs, jitterMs: l.jitterMs, underruns: l.underruns, droppedFrames: l.droppedFrames, driftPpm: l.driftPpm }));
+      const listeners = this.hosting.session.stats().listeners.map((l) => ({ name: l.name, latencyMs: l.latencyMs, jitterMs: l.jitterMs, underruns: l.underruns, droppedFrames: l.droppedFrames, driftPpm: l.driftPpm, reconnecting: l.reconnecting }));
       this.setState({ hosting: { ...hosting, listeners } });
     }
     const listening = this.state.listening;

@@ -123,7 +123,7 @@ describe('host advertising (listener count in the TXT record)', () => {
 
   /** A listener's figures as a host has them when it leaves. */
   const lastHeard = (name: string): ListenerInfo => ({
-    name, address: '10.0.0.2', format: 'v2 opus', droppedFrames: 0, queuedFrames: 0, bytesSent: 0, latencyMs: 80, underruns: 0, driftPpm: 3, jitterMs: 9,
+    name, address: '10.0.0.2', format: 'v2 opus', droppedFrames: 0, queuedFrames: 0, bytesSent: 0, latencyMs: 80, underruns: 0, driftPpm: 3, jitterMs: 9, reconnecting: false,
   });
 
   it('advertises the host and keeps the listener count current, one update per burst', async () => {

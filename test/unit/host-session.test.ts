@@ -134,9 +134,10 @@ describe('host session', () => {
     clock.advance(DEFAULT_PEER_TIMINGS.stallMs + 600);
     const left = () => events.filter((e): e is Extract<HostEvent, { type: 'listener-left' }> => e.type === 'listener-left').map((e) => e.name);
     assert.deepEqual(left(), [], 'both removed; neither said goodbye, so each has REJOIN_GRACE_MS to come back');
-    assert.equal(host.stats().listeners.length, 0);
+    assert.deepEqual(host.stats().listeners.map((l) => l.reconnecting), [true, true], 'listed as reconnecting meanwhile');
     clock.advance(REJOIN_GRACE_MS);
     assert.deepEqual(left().sort(), ['quiet', 'stuck']);
+    assert.equal(host.stats().listeners.length, 0);
     assert.ok(quiet.frames.length > 0);
   });
 
@@ -350,18 +351,23 @@ describe('host session', () => {
       assert.equal(events.filter((e) => e.type === 'listener-left').length, 0);
     });
 
-    it('whose old connection the host had already closed: a rejoin within REJOIN_GRACE_MS, a leave and a join after it', async () => {
-      const { server, events, clock } = await makeHost();
+    it('whose old connection the host had already closed: listed as reconnecting, a rejoin within REJOIN_GRACE_MS, a leave and a join after it', async () => {
+      const { server, events, clock, host } = await makeHost();
       const roster = () => events.filter((e) => e.type.startsWith('listener-')).map((e) => e.type);
       const first = server.connect();
       const old = v2Client(first, 'ann');
       await flush();
+      first.write(encodeJsonFrame(FrameType.Stats, { latencyMs: 84, underruns: 1, jitterMs: 12 }));
+      await flush();
       first.destroy(); // its link reset as it came back, say
       await flush();
       clock.advance(REJOIN_GRACE_MS - 1);
+      const listed = () => host.stats().listeners.map((l) => `${l.name}${l.reconnecting ? ' reconnecting' : ''} ${l.latencyMs ?? '-'}`);
+      assert.deepEqual(listed(), ['ann reconnecting 84'], 'meanwhile still listed (and counted), as reconnecting, with its last figures');
       const back = v2Client(server.connect(), 'ann', { resumes: old.welcome()?.resumeToken?.toString('base64') });
       await flush();
       assert.equal(back.welcome()?.codec, 'pcm');
+      assert.deepEqual(listed(), ['ann -'], 'once back, listed once, on its new connection');
       clock.advance(REJOIN_GRACE_MS + 1000); // well past the first leave's grace; short of the new connection's 4.5 s silence rule
       assert.deepEqual(roster(), ['listener-joined', 'listener-rejoined'], 'no leave told, not even later');
 
@@ -370,7 +376,10 @@ describe('host session', () => {
       await flush();
       second.destroy();
       await flush();
+      assert.ok(listed().includes('bob reconnecting -'));
+      await flush();
       clock.advance(REJOIN_GRACE_MS);
+      assert.ok(!listed().some((l) => l.startsWith('bob')), 'told gone after the grace: no longer listed');
       v2Client(server.connect(), 'bob', { resumes: gone.welcome()?.resumeToken?.toString('base64') });
       await flush();
       assert.deepEqual(roster().slice(2), ['listener-joined', 'listener-left', 'listener-joined'], 'too late: it left, and joins anew');

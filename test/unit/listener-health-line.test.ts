@@ -13,6 +13,10 @@ describe('a listener health line', () => {
     assert.equal(describeListenerHealth({ name: '10.0.0.7', latencyMs: undefined, droppedFrames: 1 }), '10.0.0.7: latency unknown, 1 drop');
   });
 
+  it('says a listener whose connection is lost is reconnecting, and nothing of its old figures', () => {
+    assert.equal(describeListenerHealth({ name: 'Ann', latencyMs: 84, jitterMs: 12, underruns: 0, droppedFrames: 0, driftPpm: 3, reconnecting: true }), 'Ann: reconnecting');
+  });
+
   it('signs the drift on both sides of zero', () => {
     assert.deepEqual([-12.2, 0, 0.4, 250].map(describeDrift), ['drift -12 ppm', 'drift 0 ppm', 'drift 0 ppm', 'drift +250 ppm']);
   });
