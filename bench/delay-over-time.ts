@@ -13,7 +13,7 @@
  * growth on the clock includes that clock's error: tens to hundreds of ppm, ~1-9 ms/min). Each moment an underrun was counted is listed
  * (`underrunMoments`) with what the listener saw in that sample: the longest pause between packets, its own
  * event loop's longest delay, its buffer — a stalled process or a late packet, or neither.
- * BENCH_GROWTH_SECONDS (600), BENCH_GROWTH_LATENCY (60: the listener's --latency), BENCH_GROWTH_CODEC (pcm),
+ * BENCH_GROWTH_SECONDS (600), BENCH_GROWTH_LATENCY (60: the listener's --latency; `auto` adapts, as by default), BENCH_GROWTH_CODEC (pcm),
  * BENCH_GROWTH_SOURCE (file). Needs pulseaudio and audify.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -33,7 +33,8 @@ import { stopAll } from './support/stop-children.js';
 import { delayAt, markedTone } from './support/tone-check.js';
 
 const SECONDS = Number(process.env.BENCH_GROWTH_SECONDS ?? 600);
-const LATENCY_MS = Number(process.env.BENCH_GROWTH_LATENCY ?? 60);
+/** The listener's fixed --latency [ms], or undefined for `auto` (the adaptive target a user gets by default). */
+const LATENCY_MS = process.env.BENCH_GROWTH_LATENCY === 'auto' ? undefined : Number(process.env.BENCH_GROWTH_LATENCY ?? 60);
 const CODEC = process.env.BENCH_GROWTH_CODEC === 'opus' ? 'opus' : 'pcm';
 const SOURCE = process.env.BENCH_GROWTH_SOURCE === 'capture' ? 'capture' : 'file';
 const RATE = 48_000;
@@ -89,7 +90,7 @@ export async function runDelayOverTime(): Promise<Record<string, unknown>> {
     children.push(host);
     await sleep(1000);
     const playMs = ((layout.frames + LEAD_FRAMES) / RATE) * 1000;
-    const probe = spawnProbe(port, Math.ceil(playMs / 1000), 500, { PROBE_DEVICE: 'al_out', PROBE_LATENCY_MS: String(LATENCY_MS) });
+    const probe = spawnProbe(port, Math.ceil(playMs / 1000), 500, { PROBE_DEVICE: 'al_out', ...(LATENCY_MS === undefined ? {} : { PROBE_LATENCY_MS: String(LATENCY_MS) }) });
     children.push(probe.child);
     const figures = probe.samples;
     if (SOURCE === 'capture') {
@@ -142,7 +143,7 @@ export async function runDelayOverTime(): Promise<Record<string, unknown>> {
       note: `host ${SOURCE === 'file' ? 'plays a WAV paced on the clock' : 'captures al_src\'s monitor, the WAV played into al_src'}; one listener into al_out (PulseAudio); al_out recorded on the clock. Growth between the two markers vs the trends of the listener's own figures`,
       source: SOURCE,
       codec: CODEC,
-      latencyTargetMs: LATENCY_MS,
+      latencyTargetMs: LATENCY_MS ?? 'auto',
       seconds: SECONDS,
       stealPct: stealPct ?? null,
       growthOnClockMsPerMin: round(growthOnClock),
@@ -151,6 +152,7 @@ export async function runDelayOverTime(): Promise<Record<string, unknown>> {
         latencyEstimateMsPerMin: round(slope(minutesOf, playing.map((s) => s.latencyMs as number))),
         jitterBufferMsPerMin: round(slope(minutesOf, playing.map((s) => s.bufferedMs as number))),
         latencyEstimateFirstLastMs: [round(playing[0]?.latencyMs as number, 1), round(playing[playing.length - 1]?.latencyMs as number, 1)],
+        targetMsFirstLast: [playing[0]?.targetMs ?? null, last?.targetMs ?? null],
         driftPpmAtEnd: last?.driftPpm === undefined ? null : round(last.driftPpm, 0),
         underruns: last?.underruns ?? null,
         outputUnderruns: last?.outputUnderruns ?? null,

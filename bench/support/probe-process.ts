@@ -14,6 +14,8 @@ export interface ProbeSample {
   readonly state?: string;
   readonly latencyMs?: number;
   readonly bufferedMs?: number;
+  /** The jitter buffer's target [ms] (fixed, or where the adaptive one stood). */
+  readonly targetMs?: number;
   readonly underruns?: number;
   readonly outputUnderruns?: number;
   readonly driftPpm?: number;
