@@ -41,6 +41,12 @@ export type HostEvent =
  */
 export const REJOIN_GRACE_MS = 2000;
 
+/** The address without its port ("192.168.1.20:51234" → "192.168.1.20", "::1:5000" → "::1"). */
+function machineOf(address: string): string {
+  const colon = address.lastIndexOf(':');
+  return colon < 0 ? address : address.slice(0, colon);
+}
+
 /** Options of a HostSession. */
 export interface HostOptions {
   readonly source: AudioSource;
@@ -251,6 +257,7 @@ export class HostSession {
     if (resumed !== undefined || returning) {
       this.emit({ type: 'listener-rejoined', name: peer.name, address: peer.channel.remoteAddress, format });
     } else {
+      this.tellLeaveReplacedBy(peer);
       this.emit({ type: 'listener-joined', name: peer.name, address: peer.channel.remoteAddress, format });
     }
     return { ok: true, packetFrames: entry.stream.packetFrames, codecDelayFrames: entry.stream.delayFrames, streamSalt: entry.salt };
@@ -274,6 +281,21 @@ export class HostSession {
     departed.cancel();
     this.departing.delete(key);
     return true;
+  }
+
+  /**
+   * A listener restarted as a new process (a new token, so no resume) comes back from the same address under
+   * the same name while its old connection's leave still waits out REJOIN_GRACE_MS. That leave is told now,
+   * before the join: told after it, 2 s later, it would say the listener left when it had just come back.
+   */
+  private tellLeaveReplacedBy(peer: HostPeer): void {
+    for (const [key, departed] of this.departing) {
+      if (departed.event.name !== peer.name || machineOf(departed.event.address) !== machineOf(peer.channel.remoteAddress)) continue;
+      departed.cancel();
+      this.departing.delete(key);
+      this.emit(departed.event);
+      return;
+    }
   }
 
   /**

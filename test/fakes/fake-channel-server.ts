@@ -14,9 +14,12 @@ export class FakeChannelServer implements ChannelServer {
     this.handler = handler;
   }
 
-  /** Opens a connection; returns the client's end. `stallAfterBytes` makes the host's end stop sending. */
-  connect(stallAfterBytes = Infinity): MemoryChannel {
-    const [hostSide, clientSide] = MemoryChannel.pair(stallAfterBytes);
+  /**
+   * Opens a connection; returns the client's end. `stallAfterBytes` makes the host's end stop sending; `from`
+   * is the client's address as the host sees it.
+   */
+  connect(stallAfterBytes = Infinity, from?: string): MemoryChannel {
+    const [hostSide, clientSide] = MemoryChannel.pair(stallAfterBytes, from);
     this.handler?.(hostSide);
     return clientSide;
   }

@@ -15,9 +15,9 @@ export class MemoryChannel implements ByteChannel {
     private readonly stallAfterBytes = Infinity,
   ) {}
 
-  /** Two connected ends. */
-  static pair(stallAfterBytes = Infinity): [MemoryChannel, MemoryChannel] {
-    const a = new MemoryChannel('10.0.0.1:1000', stallAfterBytes);
+  /** Two connected ends; the first sees the second as `from`. */
+  static pair(stallAfterBytes = Infinity, from = '10.0.0.1:1000'): [MemoryChannel, MemoryChannel] {
+    const a = new MemoryChannel(from, stallAfterBytes);
     const b = new MemoryChannel('10.0.0.2:2000');
     a.peer = b;
     b.peer = a;

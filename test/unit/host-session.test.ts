@@ -389,6 +389,27 @@ describe('host session', () => {
       assert.deepEqual(roster().slice(2), ['listener-joined', 'listener-left', 'listener-joined'], 'too late: it left, and joins anew');
     });
 
+    it('restarted as a new process (a new token) from the same machine: its old leave is told at once, before the join', async () => {
+      const { server, events, clock, host } = await makeHost();
+      const told = () => events.filter((e) => e.type.startsWith('listener-')).map((e) => `${e.type} ${'name' in e ? e.name : ''}`);
+      const first = server.connect(Infinity, '192.168.1.20:51000');
+      v2Client(first, 'ann');
+      v2Client(server.connect(Infinity, '192.168.1.21:52000'), 'bob');
+      await flush();
+      first.destroy(); // the listener's process died: no goodbye
+      await flush();
+      v2Client(server.connect(Infinity, '192.168.1.30:53000'), 'ann'); // another machine named ann: not the same listener
+      await flush();
+      assert.deepEqual(told(), ['listener-joined ann', 'listener-joined bob', 'listener-joined ann'], 'a namesake elsewhere tells no leave');
+      v2Client(server.connect(Infinity, '192.168.1.20:51001'), 'ann'); // the new process: a new port, no resume token
+      await flush();
+      assert.deepEqual(told().slice(3), ['listener-left ann', 'listener-joined ann'], 'the leave first, then the join');
+      const listed = () => host.stats().listeners.map((l) => `${l.name} ${l.address}${l.reconnecting ? ' reconnecting' : ''}`).sort();
+      assert.deepEqual(listed(), ['ann 192.168.1.20:51001', 'ann 192.168.1.30:53000', 'bob 192.168.1.21:52000'], 'listed once, on its new connection');
+      clock.advance(REJOIN_GRACE_MS + 1000);
+      assert.equal(told().length, 5, 'no second leave when the grace ends');
+    });
+
     it('refused on its return (the host filled up meanwhile): its leave is still told', async () => {
       const { server, events, clock } = await makeHost({ maxListeners: 1 });
       const first = server.connect();
