@@ -12,6 +12,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { BLOCK_FRAMES, CHANNELS, SAMPLE_RATE, framesToMs } from '../../core/audio-format.js';
+import { BlockChunker } from '../../core/block-chunker.js';
 import { CaptureStamps } from '../../core/capture-stamps.js';
 import { AuraError, describeError } from '../../core/errors.js';
 import type { AudioSource, AudioSourceHandlers } from '../../ports/audio-source.js';
@@ -74,9 +75,7 @@ export class AudifyCaptureSource implements AudioSource {
   private unsubscribe: (() => void) | undefined;
   private opened: BackendDevice | undefined;
   private state: 'idle' | 'running' | 'stopped' = 'idle';
-  private pending = new Float32Array(BLOCK_FRAMES * CHANNELS);
-  private pendingFrames = 0;
-  private pendingStartMs = 0;
+  private readonly chunker = new BlockChunker((samples, readingMs) => this.emit(samples, readingMs));
   private startedAtMs = 0;
   private firstCallbackMs: number | undefined;
   private delivered = 0;
@@ -173,38 +172,14 @@ export class AudifyCaptureSource implements AudioSource {
         pcm.byteOffset % 4 === 0
           ? new Float32Array(pcm.buffer, pcm.byteOffset, pcm.byteLength >> 2)
           : new Float32Array(new Uint8Array(pcm).buffer);
-      this.push(samples, nowMs);
+      this.chunker.push(samples, nowMs);
     } catch (err) {
       this.fail(new AuraError('ERR_AUDIO_BACKEND', `capture stopped: ${describeError(err)}`, { cause: err }));
     }
   }
 
-  /** Re-chunks one device buffer (ending at `endMs`) into BLOCK_FRAMES blocks. */
-  private push(samples: Float32Array, endMs: number): void {
-    const frames = samples.length / CHANNELS;
-    if (frames === BLOCK_FRAMES && this.pendingFrames === 0) {
-      // The usual case: one device buffer is one block; audify hands us a fresh buffer each time.
-      this.emit(samples, endMs - framesToMs(BLOCK_FRAMES));
-      return;
-    }
-    let offset = 0;
-    while (offset < frames) {
-      if (this.pendingFrames === 0) this.pendingStartMs = endMs - framesToMs(frames - offset);
-      const take = Math.min(BLOCK_FRAMES - this.pendingFrames, frames - offset);
-      this.pending.set(samples.subarray(offset * CHANNELS, (offset + take) * CHANNELS), this.pendingFrames * CHANNELS);
-      this.pendingFrames += take;
-      offset += take;
-      if (this.pendingFrames === BLOCK_FRAMES) {
-        const block = this.pending;
-        this.pending = new Float32Array(BLOCK_FRAMES * CHANNELS);
-        this.pendingFrames = 0;
-        this.emit(block, this.pendingStartMs);
-        if (this.state !== 'running') return;
-      }
-    }
-  }
-
   private emit(samples: Float32Array, readingMs: number): void {
+    if (this.state !== 'running') return; // stopped by the consumer of an earlier block of this buffer
     const captureTimeMs = this.stamps.next(readingMs);
     this.delivered++;
     this.handlers?.onBlock({ samples, captureTimeMs });
