@@ -2,14 +2,14 @@
 # Installs the Debian/Ubuntu packages AuraLync needs, only those missing.
 #   build/setup-system.sh app    what building and running the app needs (audify's native build, the tray helper, notify-send,
 #                                pacat for Linux playback)
-#   build/setup-system.sh test   that, plus what the test suite drives for real (PulseAudio, sox, iproute2)
+#   build/setup-system.sh test   that, plus what the test suite drives for real (PulseAudio, PipeWire, sox, iproute2)
 #   build/setup-system.sh bench  that, plus what only the benchmarks use (Snapcast, for bench/vs-snapcast)
 # Without root or sudo it prints the command to run instead and carries on: the app still works
 # with files and pipes, and says clearly when its audio backend is missing.
 set -u
 group=${1:-app}
 app_packages=(cmake make g++ python3 libasound2-dev libpulse-dev pulseaudio-utils libayatana-appindicator3-1 libgtk-3-0 libnotify-bin)
-test_packages=(pulseaudio pulseaudio-utils libasound2-plugins sox iproute2 procps g++-mingw-w64-x86-64 wine wine64 libayatana-appindicator3-1 libgtk-3-0 xvfb trayer dbus-daemon dunst libnotify-bin xdotool imagemagick)
+test_packages=(pulseaudio pulseaudio-utils pipewire pipewire-pulse wireplumber libasound2-plugins sox iproute2 procps g++-mingw-w64-x86-64 wine wine64 libayatana-appindicator3-1 libgtk-3-0 xvfb trayer dbus-daemon dunst libnotify-bin xdotool imagemagick)
 bench_packages=(snapserver snapclient)
 packages=("${app_packages[@]}")
 [ "$group" = test ] && packages+=("${test_packages[@]}")

@@ -1,9 +1,8 @@
 /**
- * Records PulseAudio sources (null-sink monitors) inside this process with our own audify capture adapter,
+ * Records PulseAudio sources (null-sink monitors) inside this process with our own capture adapters,
  * so every recording is stamped on one clock: the delay between two monitors is then a plain difference.
  */
-import { AudifyCaptureSource } from '../../src/adapters/audio/audify-capture-source.js';
-import { AudifyDeviceCatalog, resolveDevice } from '../../src/adapters/audio/audify-device-catalog.js';
+import { loadAudioBackend } from '../../src/adapters/audio/audio-backend.js';
 import { CHANNELS, SAMPLE_RATE, framesToMs, msToFrames } from '../../src/core/audio-format.js';
 import { startNear, type RecordingAnchor } from './recording-clock.js';
 
@@ -29,8 +28,10 @@ export interface MonitorRecording {
 
 /** Starts recording the capture device whose name matches `query` (e.g. 'Monitor of al_out'). */
 export async function recordMonitor(query: string): Promise<MonitorRecording> {
-  const device = resolveDevice(await new AudifyDeviceCatalog().list(), query, 'capture');
-  const source = new AudifyCaptureSource({ device });
+  // As the host opens a capture: audify on PulseAudio, parec for a monitor only pactl names (PipeWire).
+  const backend = await loadAudioBackend({ required: true });
+  if (backend === undefined) throw new Error('no audio backend');
+  const source = await backend.captureSource(query);
   const blocks: Float32Array[] = [];
   /** Per block: its stamp minus the duration of the frames recorded before it [ms], and its first frame. */
   const anchors: RecordingAnchor[] = [];

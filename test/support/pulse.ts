@@ -17,17 +17,17 @@ export interface PulseEnv {
   readonly PULSE_COOKIE: string;
 }
 
-/** pulse.sh lives in the source tree; tests run from out/test/support. */
+/** The scripts live in the source tree; tests run from out/test/support. */
 const here = dirname(fileURLToPath(import.meta.url));
-const script = here.includes(`${join('out', 'test')}`) ? join(here, '..', '..', '..', 'test', 'support', 'pulse.sh') : join(here, 'pulse.sh');
+const scriptDir = here.includes(`${join('out', 'test')}`) ? join(here, '..', '..', '..', 'test', 'support') : here;
 
 /** Default state dir: one per test process. */
 export const defaultPulseDir = join(tmpdir(), `auralync-pulse-${process.pid}`);
 
-function run(args: string[]): Promise<string> {
+function run(args: string[], script = 'pulse.sh'): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('bash', [script, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`pulse.sh ${args.join(' ')} failed: ${stderr.trim() || err.message}`));
+    execFile('bash', [join(scriptDir, script), ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${script} ${args.join(' ')} failed: ${stderr.trim() || err.message}`));
       else resolve(stdout);
     });
   });
@@ -46,9 +46,27 @@ export function parseExports(text: string): Record<string, string> {
 
 /** Starts (or reuses) the daemon under `dir` and returns its environment; rejects if pulseaudio is missing. */
 export async function startPulse(dir: string = defaultPulseDir): Promise<PulseEnv> {
-  const env = parseExports(await run(['start', dir]));
+  return envOf(await run(['start', dir]));
+}
+
+/**
+ * Starts (or reuses) a private PipeWire with its pulse server under `dir` (pipewire.sh: the same null sinks)
+ * and returns the environment that points PulseAudio clients at it; rejects if PipeWire is missing.
+ */
+export async function startPipewire(dir: string): Promise<PulseEnv> {
+  return envOf(await run(['start', dir], 'pipewire.sh'));
+}
+
+/** Stops the PipeWire under `dir` and removes the dir. */
+export async function stopPipewire(dir: string): Promise<void> {
+  await run(['stop', dir], 'pipewire.sh');
+  await rm(dir, { recursive: true, force: true });
+}
+
+function envOf(exports: string): PulseEnv {
+  const env = parseExports(exports);
   for (const key of ['PULSE_SERVER', 'XDG_RUNTIME_DIR', 'PULSE_STATE_PATH', 'PULSE_COOKIE'] as const) {
-    if (!env[key]) throw new Error(`pulse.sh printed no ${key}`);
+    if (!env[key]) throw new Error(`the sound server script printed no ${key}`);
   }
   return env as unknown as PulseEnv;
 }

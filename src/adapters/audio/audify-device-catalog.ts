@@ -13,11 +13,14 @@ import { createHash } from 'node:crypto';
 import { AuraError } from '../../core/errors.js';
 import type { AudioDevice, DeviceCatalog } from '../../ports/device-catalog.js';
 import { createRtAudio, type RtAudioInstance, type RtDeviceInfo } from './audify-module.js';
+import { listPulseMonitors, type PulseMonitor } from './pulse-monitor-sources.js';
 
 /** An AudioDevice plus the RtAudio id to open it with (valid only for the RtAudio instance that probed it). */
 export interface BackendDevice extends AudioDevice {
-  /** RtAudio device id in the probing instance. */
+  /** RtAudio device id in the probing instance; -1 for a monitor audify does not list (see pulseSource). */
   readonly rtId: number;
+  /** A monitor only pactl names (PipeWire): its source name, captured through parec. */
+  readonly pulseSource?: string;
 }
 
 const PULSE_MONITOR_PREFIX = 'Monitor of ';
@@ -83,23 +86,55 @@ export function probeDevices(rt: RtAudioInstance, platform: NodeJS.Platform = pr
   return classifyDevices(infos, platform);
 }
 
+/**
+ * The capture devices for monitors pactl lists, for a Linux sound server on which audify lists none
+ * (PipeWire: see pulse-monitor-sources.ts). Named "Monitor of …" as PulseAudio's own are, so a device keeps
+ * its id whichever server runs; the default is the default sink's monitor. Pure.
+ */
+export function monitorDevices(monitors: readonly PulseMonitor[], defaultSink: string | undefined): BackendDevice[] {
+  const seen = new Map<string, number>();
+  return monitors.map((m) => {
+    const base = deviceIdFor('capture', m.description);
+    const count = (seen.get(base) ?? 0) + 1;
+    seen.set(base, count);
+    return { id: count === 1 ? base : `${base}-${count}`, name: m.description, kind: 'capture', isDefault: m.monitorOf === defaultSink, rtId: -1, pulseSource: m.name };
+  });
+}
+
 /** Options of AudifyDeviceCatalog. */
 export interface AudifyDeviceCatalogOptions {
   /** Platform whose rules apply (default: this one). */
   readonly platform?: NodeJS.Platform;
   /** Makes the RtAudio to probe with (default: createRtAudio, this platform's API). */
   readonly createRtAudio?: () => RtAudioInstance;
+  /** Lists the sound server's monitors (default: listPulseMonitors, through pactl). */
+  readonly listMonitors?: typeof listPulseMonitors;
 }
 
 /** Lists loopback capture devices and output devices through audify. */
 export class AudifyDeviceCatalog implements DeviceCatalog {
   private readonly platform: NodeJS.Platform;
   private readonly makeRtAudio: () => RtAudioInstance;
+  private readonly listMonitors: typeof listPulseMonitors;
   private rt: RtAudioInstance | undefined;
 
   constructor(options: AudifyDeviceCatalogOptions = {}) {
     this.platform = options.platform ?? process.platform;
     this.makeRtAudio = options.createRtAudio ?? createRtAudio;
+    this.listMonitors = options.listMonitors ?? listPulseMonitors;
+  }
+
+  /**
+   * Every device now present, with what opens it. On Linux, when audify lists no monitor (PipeWire), the
+   * monitors come from pactl instead; rejects with ERR_AUDIO_BACKEND if the audio system is unreachable.
+   */
+  async backendDevices(): Promise<BackendDevice[]> {
+    this.rt ??= this.makeRtAudio();
+    const devices = probeDevices(this.rt, this.platform);
+    if (this.platform !== 'linux' || devices.some((d) => d.kind === 'capture')) return devices;
+    const found = await this.listMonitors();
+    if (found === undefined) return devices;
+    return [...monitorDevices(found.monitors, found.defaultSink), ...devices];
   }
 
   /**
@@ -109,8 +144,7 @@ export class AudifyDeviceCatalog implements DeviceCatalog {
    * when devices are watched every 0.5 s for a whole film.
    */
   async list(): Promise<AudioDevice[]> {
-    this.rt ??= this.makeRtAudio();
-    return probeDevices(this.rt, this.platform).map(({ id, name, kind, isDefault }) => ({ id, name, kind, isDefault }));
+    return (await this.backendDevices()).map(({ id, name, kind, isDefault }) => ({ id, name, kind, isDefault }));
   }
 
   /** True when `device` (by id, else by name) is present now; true too when the audio system cannot say. */

@@ -4,13 +4,14 @@ import type { ClockedSink } from '../../ports/audio-sink.js';
 import type { AudioSource } from '../../ports/audio-source.js';
 import type { AudioDevice, DeviceCatalog } from '../../ports/device-catalog.js';
 import { AudifyCaptureSource } from './audify-capture-source.js';
-import { AudifyDeviceCatalog, resolveDevice } from './audify-device-catalog.js';
+import { AudifyDeviceCatalog, pickDevice, resolveDevice, type BackendDevice } from './audify-device-catalog.js';
 import { loadAudify } from './audify-module.js';
 import { AudifyOpusEncoder } from './audify-opus-encoder.js';
 import { isOpusDecoderAvailable, OpusscriptDecoder } from './opusscript-decoder.js';
 import { AudifyPlaybackSink, type OutputProfile } from './audify-playback-sink.js';
 import { FallbackPlaybackSink } from './fallback-playback-sink.js';
 import { isPacatAvailable, PacatPlaybackSink } from './pacat-playback-sink.js';
+import { ParecCaptureSource } from './parec-capture-source.js';
 import { pulseSinkName } from './pulse-sink-names.js';
 import { RetryingCaptureSource } from './retrying-capture-source.js';
 import { systemClock } from '../system-clock.js';
@@ -67,11 +68,17 @@ export async function loadAudioBackend(options: { required: boolean }): Promise<
   return {
     catalog,
     captureSource: async (query, onNotice) => {
-      const device = await pick(query, 'capture');
-      if (onNotice === undefined) return new AudifyCaptureSource({ device });
+      // Without a query an unreachable sound server is the source's to report when it starts (or retries).
+      const devices = await catalog.backendDevices().catch((err: unknown) => {
+        if (query !== undefined) throw err;
+        return [];
+      });
+      const device = query === undefined ? undefined : resolveDevice(devices, query, 'capture');
+      const open = captureOpener(devices, device);
+      if (onNotice === undefined) return open();
       // A chosen device is watched: the sound server may quietly move its stream to another device.
       const isPresent = device === undefined ? undefined : () => catalog.isPresent(device);
-      return new RetryingCaptureSource({ open: () => new AudifyCaptureSource({ device }), clock: systemClock, onNotice, isPresent });
+      return new RetryingCaptureSource({ open, clock: systemClock, onNotice, isPresent });
     },
     playbackSink: async (query, onFallback, profile) => {
       const device = await pick(query, 'output');
@@ -87,6 +94,18 @@ export async function loadAudioBackend(options: { required: boolean }): Promise<
     },
     opusEncoderFactory: () => new AudifyOpusEncoder(),
   };
+}
+
+/**
+ * What opens a capture of `device` (undefined: the default) among `devices`: parec for a monitor only pactl
+ * names (PipeWire; the default there is the default sink's monitor), audify for everything else.
+ */
+function captureOpener(devices: readonly BackendDevice[], device: BackendDevice | undefined): () => AudioSource {
+  const viaPactl = devices.some((d) => d.kind === 'capture' && d.pulseSource !== undefined);
+  const chosen = device ?? (viaPactl ? pickDevice(devices, 'capture', undefined) : undefined);
+  const sourceName = chosen?.pulseSource;
+  if (chosen !== undefined && sourceName !== undefined) return () => new ParecCaptureSource({ sourceName, description: chosen.name });
+  return () => new AudifyCaptureSource({ device });
 }
 
 /**

@@ -2,7 +2,7 @@
  * PulseAudio sink names for the devices audify lists: RtApiPulse names an output by its sink's description
  * ("Built-in Audio Analog Stereo"), pacat wants the sink's name ("alsa_output.pci-0000_00_1f.3.analog-stereo").
  */
-import { execFile } from 'node:child_process';
+import { runPactl } from './pactl.js';
 
 /** Description → sink name, from `pactl list sinks` text (the first sink of a description wins). */
 export function parseSinkNames(pactlListSinks: string): Map<string, string> {
@@ -21,12 +21,9 @@ export function parseSinkNames(pactlListSinks: string): Map<string, string> {
 }
 
 /** The sink name of the output described as `description`; undefined if pactl is missing or knows none. */
-export function pulseSinkName(description: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    execFile('pactl', ['list', 'sinks'], { env: { ...process.env, LC_ALL: 'C' }, timeout: 3000, maxBuffer: 4 << 20 }, (err, stdout) => {
-      if (err) return resolve(undefined);
-      const names = parseSinkNames(stdout);
-      resolve(names.get(description) ?? ([...names.values()].includes(description) ? description : undefined));
-    });
-  });
+export async function pulseSinkName(description: string): Promise<string | undefined> {
+  const text = await runPactl(['list', 'sinks']);
+  if (text === undefined) return undefined;
+  const names = parseSinkNames(text);
+  return names.get(description) ?? ([...names.values()].includes(description) ? description : undefined);
 }
