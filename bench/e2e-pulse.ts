@@ -3,18 +3,20 @@
  * median of several runs per codec and jitter-buffer target, beside the listener's own estimate of its
  * latency (host's capture stamp → out of its output) over the same seconds. The listener is
  * bench/support/probe-listener (the session and output `listen --device al_out --latency MS` runs, printing
- * its figures). Prints JSON. Needs pulseaudio and audify.
+ * its figures). Prints JSON. Needs pulseaudio and audify. BENCH_E2E_SERVER=pipewire runs the same on a private
+ * PipeWire with its pulse server (test/support/pipewire.sh), where the host captures through parec.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runPulseE2e, type ListenerStarter } from '../test/support/pulse-e2e.js';
-import { startPulse, stopPulse } from '../test/support/pulse.js';
+import { startPipewire, startPulse, stopPipewire, stopPulse } from '../test/support/pulse.js';
 import { waitFor } from '../test/support/wait-for.js';
 import { spawnProbe, type ProbeSample } from './support/probe-process.js';
 import { percentile, round } from './support/stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SERVER = process.env.BENCH_E2E_SERVER === 'pipewire' ? 'pipewire' : 'pulseaudio';
 
 /** A probe listener at `latencyMs` whose samples land in `samples`; ready once it plays. */
 function probeStarter(latencyMs: number, samples: ProbeSample[][]): ListenerStarter {
@@ -39,11 +41,15 @@ function medianEstimate(samples: readonly ProbeSample[]): number | undefined {
 
 export async function runE2ePulse(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'auralync-bench-e2e-'));
+  const serverDir = join(dir, 'server');
+  const start = () => (SERVER === 'pipewire' ? startPipewire(serverDir) : startPulse());
+  const stop = () => (SERVER === 'pipewire' ? stopPipewire(serverDir) : stopPulse());
   try {
-    Object.assign(process.env, await startPulse());
+    Object.assign(process.env, await start());
   } catch (err) {
+    await stop().catch(() => {});
     rmSync(dir, { recursive: true, force: true });
-    return { bench: 'e2e-pulse', skipped: (err as Error).message };
+    return { bench: 'e2e-pulse', server: SERVER, skipped: (err as Error).message };
   }
   try {
     const results = [];
@@ -78,9 +84,9 @@ export async function runE2ePulse(): Promise<Record<string, unknown>> {
         });
       }
     }
-    return { bench: 'e2e-pulse', note: 'delay from al_src monitor to al_out monitor, both recorded in one process on one clock; listener estimate = its status line\'s latency, median over the run', results };
+    return { bench: 'e2e-pulse', server: SERVER, note: 'delay from al_src monitor to al_out monitor, both recorded in one process on one clock; listener estimate = its status line\'s latency, median over the run', results };
   } finally {
-    await stopPulse();
+    await stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
