@@ -13,14 +13,27 @@ import { createHash } from 'node:crypto';
 import { AuraError } from '../../core/errors.js';
 import type { AudioDevice, DeviceCatalog } from '../../ports/device-catalog.js';
 import { createRtAudio, type RtAudioInstance, type RtDeviceInfo } from './audify-module.js';
-import { listPulseMonitors, type PulseMonitor } from './pulse-monitor-sources.js';
+import { sharedPulseDeviceWatch, type PulseDevices } from './pulse-device-watch.js';
 
 /** An AudioDevice plus the RtAudio id to open it with (valid only for the RtAudio instance that probed it). */
 export interface BackendDevice extends AudioDevice {
-  /** RtAudio device id in the probing instance; -1 for a monitor audify does not list (see pulseSource). */
+  /** RtAudio device id in the probing instance; -1 for a device only pactl names (see pulseSource, pulseSink). */
   readonly rtId: number;
   /** A monitor only pactl names (PipeWire): its source name, captured through parec. */
   readonly pulseSource?: string;
+  /** An output as pactl names it (PipeWire): its sink name, played on through pacat. */
+  readonly pulseSink?: string;
+}
+
+/** Hands out deviceIdFor ids, with '-2', '-3', … for names seen before, in the order asked. */
+function distinctIds(): (kind: AudioDevice['kind'], name: string) => string {
+  const seen = new Map<string, number>();
+  return (kind, name) => {
+    const base = deviceIdFor(kind, name);
+    const count = (seen.get(base) ?? 0) + 1;
+    seen.set(base, count);
+    return count === 1 ? base : `${base}-${count}`;
+  };
 }
 
 const PULSE_MONITOR_PREFIX = 'Monitor of ';
@@ -46,12 +59,9 @@ export function deviceIdFor(kind: AudioDevice['kind'], name: string): string {
 /** Sorts RtAudio's device list into capture (loopback) and output devices for `platform`. Pure. */
 export function classifyDevices(infos: readonly RtDeviceInfo[], platform: NodeJS.Platform): BackendDevice[] {
   const devices: BackendDevice[] = [];
-  const seen = new Map<string, number>();
+  const idFor = distinctIds();
   const add = (info: RtDeviceInfo, kind: AudioDevice['kind'], isDefault: boolean): void => {
-    const base = deviceIdFor(kind, info.name);
-    const count = (seen.get(base) ?? 0) + 1;
-    seen.set(base, count);
-    devices.push({ id: count === 1 ? base : `${base}-${count}`, name: info.name, kind, isDefault, rtId: info.id });
+    devices.push({ id: idFor(kind, info.name), name: info.name, kind, isDefault, rtId: info.id });
   };
 
   const outputs = infos.filter((d) => d.outputChannels > 0);
@@ -87,18 +97,17 @@ export function probeDevices(rt: RtAudioInstance, platform: NodeJS.Platform = pr
 }
 
 /**
- * The capture devices for monitors pactl lists, for a Linux sound server on which audify lists none
- * (PipeWire: see pulse-monitor-sources.ts). Named "Monitor of …" as PulseAudio's own are, so a device keeps
- * its id whichever server runs; the default is the default sink's monitor. Pure.
+ * The devices of a Linux sound server on which audify lists no monitor (PipeWire: see pulse-devices.ts), as
+ * pactl lists them: each monitor as a capture device, each sink as an output, named by their descriptions as
+ * PulseAudio's own are (so a device keeps its id whichever server runs); the default sink and its monitor are
+ * the defaults. Pure.
  */
-export function monitorDevices(monitors: readonly PulseMonitor[], defaultSink: string | undefined): BackendDevice[] {
-  const seen = new Map<string, number>();
-  return monitors.map((m) => {
-    const base = deviceIdFor('capture', m.description);
-    const count = (seen.get(base) ?? 0) + 1;
-    seen.set(base, count);
-    return { id: count === 1 ? base : `${base}-${count}`, name: m.description, kind: 'capture', isDefault: m.monitorOf === defaultSink, rtId: -1, pulseSource: m.name };
-  });
+export function pulseDevices(found: PulseDevices): BackendDevice[] {
+  const idFor = distinctIds();
+  return [
+    ...found.monitors.map((m): BackendDevice => ({ id: idFor('capture', m.description), name: m.description, kind: 'capture', isDefault: m.monitorOf === found.defaultSink, rtId: -1, pulseSource: m.name })),
+    ...found.sinks.map((k): BackendDevice => ({ id: idFor('output', k.description), name: k.description, kind: 'output', isDefault: k.name === found.defaultSink, rtId: -1, pulseSink: k.name })),
+  ];
 }
 
 /** Options of AudifyDeviceCatalog. */
@@ -107,34 +116,34 @@ export interface AudifyDeviceCatalogOptions {
   readonly platform?: NodeJS.Platform;
   /** Makes the RtAudio to probe with (default: createRtAudio, this platform's API). */
   readonly createRtAudio?: () => RtAudioInstance;
-  /** Lists the sound server's monitors (default: listPulseMonitors, through pactl). */
-  readonly listMonitors?: typeof listPulseMonitors;
+  /** Lists the sound server's monitors and sinks (default: the process's PulseDeviceWatch, through pactl). */
+  readonly listPulse?: () => Promise<PulseDevices | undefined>;
 }
 
 /** Lists loopback capture devices and output devices through audify. */
 export class AudifyDeviceCatalog implements DeviceCatalog {
   private readonly platform: NodeJS.Platform;
   private readonly makeRtAudio: () => RtAudioInstance;
-  private readonly listMonitors: typeof listPulseMonitors;
+  private readonly listPulse: () => Promise<PulseDevices | undefined>;
   private rt: RtAudioInstance | undefined;
 
   constructor(options: AudifyDeviceCatalogOptions = {}) {
     this.platform = options.platform ?? process.platform;
     this.makeRtAudio = options.createRtAudio ?? createRtAudio;
-    this.listMonitors = options.listMonitors ?? listPulseMonitors;
+    this.listPulse = options.listPulse ?? (() => sharedPulseDeviceWatch().devices());
   }
 
   /**
-   * Every device now present, with what opens it. On Linux, when audify lists no monitor (PipeWire), the
-   * monitors come from pactl instead; rejects with ERR_AUDIO_BACKEND if the audio system is unreachable.
+   * Every device now present, with what opens it. On Linux, when audify lists no monitor (PipeWire), every
+   * device comes from pactl instead (audify's list there folds monitors and a card's sinks together);
+   * rejects with ERR_AUDIO_BACKEND if the audio system is unreachable.
    */
   async backendDevices(): Promise<BackendDevice[]> {
     this.rt ??= this.makeRtAudio();
     const devices = probeDevices(this.rt, this.platform);
     if (this.platform !== 'linux' || devices.some((d) => d.kind === 'capture')) return devices;
-    const found = await this.listMonitors();
-    if (found === undefined) return devices;
-    return [...monitorDevices(found.monitors, found.defaultSink), ...devices];
+    const found = await this.listPulse();
+    return found === undefined ? devices : pulseDevices(found);
   }
 
   /**

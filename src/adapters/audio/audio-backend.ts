@@ -2,7 +2,7 @@
 import type { AudioDecoder, AudioEncoder } from '../../ports/audio-codec.js';
 import type { ClockedSink } from '../../ports/audio-sink.js';
 import type { AudioSource } from '../../ports/audio-source.js';
-import type { AudioDevice, DeviceCatalog } from '../../ports/device-catalog.js';
+import type { DeviceCatalog } from '../../ports/device-catalog.js';
 import { AudifyCaptureSource } from './audify-capture-source.js';
 import { AudifyDeviceCatalog, pickDevice, resolveDevice, type BackendDevice } from './audify-device-catalog.js';
 import { loadAudify } from './audify-module.js';
@@ -49,7 +49,7 @@ export async function loadAudioBackend(options: { required: boolean }): Promise<
   }
   const catalog = new AudifyDeviceCatalog();
   const pick = async (query: string | undefined, kind: 'capture' | 'output') =>
-    query === undefined ? undefined : resolveDevice(await catalog.list(), query, kind);
+    query === undefined ? undefined : resolveDevice(await catalog.backendDevices(), query, kind);
   let pacatHere: boolean | undefined;
   /** Asked once, when playback is first wanted (a host never needs to). */
   const viaPacat = (): boolean => (pacatHere ??= playsThroughPacat());
@@ -57,10 +57,10 @@ export async function loadAudioBackend(options: { required: boolean }): Promise<
   const defaultSink = (profile: OutputProfile | undefined): ClockedSink =>
     viaPacat() ? new PacatPlaybackSink({ profile }) : new AudifyPlaybackSink({ profile });
   /** A sink on `device` (undefined: the default output): through pacat where it can, else audify. */
-  const outputSink = async (device: AudioDevice | undefined, profile: OutputProfile | undefined): Promise<ClockedSink> => {
+  const outputSink = async (device: BackendDevice | undefined, profile: OutputProfile | undefined): Promise<ClockedSink> => {
     if (device === undefined) return defaultSink(profile);
     if (viaPacat()) {
-      const sinkName = await pulseSinkName(device.name);
+      const sinkName = device.pulseSink ?? (await pulseSinkName(device.name));
       if (sinkName !== undefined) return new PacatPlaybackSink({ sinkName, description: device.name, profile });
     }
     return new AudifyPlaybackSink({ device, profile });

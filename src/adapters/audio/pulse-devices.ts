@@ -1,12 +1,14 @@
 /**
- * The monitor sources of a PulseAudio-speaking sound server, from pactl. audify (RtApiPulse) names each
- * device by its `device.description` property and merges a source into an output of the same name. On
- * PulseAudio a monitor's is "Monitor of <sink>", so it is listed on its own; on PipeWire's pulse server a
- * monitor carries its sink's properties, so RtAudio folds it into the sink (a "duplex" output, whose input
- * may just as well be a microphone of the same card) and lists no monitor at all (measured: PipeWire 0.3.65,
- * 2026-12-05). The host then had nothing to capture. pactl names each monitor exactly.
+ * The monitors and sinks of a PulseAudio-speaking sound server, from pactl. audify (RtApiPulse) names each
+ * device by its `device.description` property, merges a source into an output of the same name and lists one
+ * output per name. On PulseAudio a monitor's is "Monitor of <sink>", so it is listed on its own; on PipeWire's
+ * pulse server a monitor carries its sink's properties, so RtAudio folds it into the sink (a "duplex" output,
+ * whose input may just as well be a microphone of the same card) and lists no monitor at all (measured:
+ * PipeWire 0.3.65, 2026-12-05), and sinks that share a description (a card's, there) show as one output. The
+ * host then had nothing to capture. pactl names each device exactly.
  */
 import { runPactl } from './pactl.js';
+import { parseSinks, type PulseSink } from './pulse-sink-names.js';
 
 /** One monitor source as pactl lists it. */
 export interface PulseMonitor {
@@ -55,9 +57,9 @@ export function parseDefaultSink(pactlInfo: string): string | undefined {
   return sink === undefined || sink === '' ? undefined : sink;
 }
 
-/** The server's monitors and its default sink; undefined when pactl is missing or the server does not answer. */
-export async function listPulseMonitors(): Promise<{ monitors: PulseMonitor[]; defaultSink: string | undefined } | undefined> {
-  const [sources, info] = await Promise.all([runPactl(['list', 'sources']), runPactl(['info'])]);
-  if (sources === undefined) return undefined;
-  return { monitors: parseMonitorSources(sources), defaultSink: info === undefined ? undefined : parseDefaultSink(info) };
+/** The server's monitors, sinks and default sink; undefined when pactl is missing or the server does not answer. */
+export async function listPulseDevices(): Promise<{ monitors: PulseMonitor[]; sinks: PulseSink[]; defaultSink: string | undefined } | undefined> {
+  const [sources, sinks, info] = await Promise.all([runPactl(['list', 'sources']), runPactl(['list', 'sinks']), runPactl(['info'])]);
+  if (sources === undefined || sinks === undefined) return undefined;
+  return { monitors: parseMonitorSources(sources), sinks: parseSinks(sinks), defaultSink: info === undefined ? undefined : parseDefaultSink(info) };
 }

@@ -1,0 +1,88 @@
+/**
+ * The sound server's devices as pactl lists them, listed again only when the server says they changed. A
+ * chosen device is checked every 0.5 s for a whole film (RetryingCaptureSource, FallbackPlaybackSink), and
+ * listing through pactl costs three child processes, whose start blocks the event loop: 28-46 ms on these
+ * machines, every 0.5 s, which held the host's capture back by 45-96 ms each time on PipeWire (measured
+ * 2026-12-05). One `pactl subscribe` instead says when a sink, a source or the default changes.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { listPulseDevices } from './pulse-devices.js';
+
+/** What listPulseDevices finds. */
+export type PulseDevices = NonNullable<Awaited<ReturnType<typeof listPulseDevices>>>;
+
+/** How long after `pactl subscribe` failed or ended before it is started again [ms]; meanwhile every call lists. */
+const RESUBSCRIBE_MS = 10_000;
+
+/** pactl's event lines that change what is listed: a sink or source added or removed, the default changed. */
+const RELEVANT = /^Event '(?:(?:new|remove)' on (?:sink|source)|change' on server) /;
+
+/** Lists the server's devices once, then again only after it reports a change. */
+export class PulseDeviceWatch {
+  private cached: Promise<PulseDevices | undefined> | undefined;
+  private subscription: ChildProcess | undefined;
+  private lastTryMs = -Infinity;
+  private readonly stopOnExit = () => this.close();
+
+  /** @param list lists the devices (default: listPulseDevices); @param command the pactl to subscribe with. */
+  constructor(
+    private readonly list: () => Promise<PulseDevices | undefined> = listPulseDevices,
+    private readonly command = 'pactl',
+  ) {}
+
+  /** The devices now: the last listing while the server has reported no change since, else a new one. */
+  devices(): Promise<PulseDevices | undefined> {
+    this.subscribe();
+    if (this.cached === undefined || this.subscription === undefined) this.cached = this.list();
+    return this.cached;
+  }
+
+  /** Ends the subscription; the next devices() lists and subscribes again. */
+  close(): void {
+    this.subscription?.kill();
+    this.forget();
+  }
+
+  private subscribe(): void {
+    if (this.subscription !== undefined || performance.now() - this.lastTryMs < RESUBSCRIBE_MS) return;
+    this.lastTryMs = performance.now();
+    const child = spawn(this.command, ['subscribe'], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, LC_ALL: 'C' } });
+    this.subscription = child;
+    let tail = '';
+    child.stdout?.on('data', (bytes: Buffer) => {
+      const lines = (tail + bytes.toString()).split('\n');
+      tail = lines.pop() ?? '';
+      if (lines.some((line) => RELEVANT.test(line))) this.cached = undefined;
+    });
+    const ended = () => {
+      if (this.subscription === child) this.forget();
+    };
+    child.once('error', ended);
+    child.once('exit', ended);
+    // Neither the subscription nor its pipe keeps the process alive, and it goes when the process does.
+    child.unref();
+    (child.stdout as unknown as { unref?: () => void } | null)?.unref?.();
+    process.once('exit', this.stopOnExit);
+  }
+
+  private forget(): void {
+    this.subscription = undefined;
+    this.cached = undefined;
+    process.removeListener('exit', this.stopOnExit);
+  }
+}
+
+let shared: { server: string | undefined; watch: PulseDeviceWatch } | undefined;
+
+/**
+ * The process's one watch, for the server PULSE_SERVER names now: every catalog in a process shares one
+ * subscription (a process that switches servers, as the tests do, gets a new watch and the old one ends).
+ */
+export function sharedPulseDeviceWatch(): PulseDeviceWatch {
+  const server = process.env.PULSE_SERVER;
+  if (shared === undefined || shared.server !== server) {
+    shared?.watch.close();
+    shared = { server, watch: new PulseDeviceWatch() };
+  }
+  return shared.watch;
+}
