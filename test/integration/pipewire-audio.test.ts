@@ -14,7 +14,7 @@ import { encodeS16, wavHeader } from '../../src/core/wav-format.js';
 import { runCli, spawnCli, waitForOutput } from '../support/cli.js';
 import { freePort } from '../support/free-port.js';
 import { recordMonitor } from '../support/monitor-recorder.js';
-import { runPulseE2e } from '../support/pulse-e2e.js';
+import { assertToneCarried, runPulseE2e } from '../support/pulse-e2e.js';
 import { startPipewire, stopPipewire } from '../support/pulse.js';
 import { goertzelPower, leftChannel, stereoSine } from '../support/signals.js';
 import { waitFor } from '../support/wait-for.js';
@@ -109,14 +109,9 @@ describe('real audio through PipeWire null sinks', function () {
   for (const codec of ['opus', 'pcm'] as const) {
     it(`carries a 1 kHz tone from al_src to al_out through host and listener (${codec})`, async () => {
       const result = await runPulseE2e(dir, codec);
-      console.log(`      ${codec}: end-to-end delay ${result.delayMs.toFixed(1)} ms; level sent ${result.sentDb.toFixed(2)} dB, received ${result.receivedDb.toFixed(2)} dB`);
-      console.log(`      listener: ${result.listenerSummary}`);
-      assert.equal(result.receivedToneFrames, 48_000, 'a full second of the tone reached al_out');
       // 1.5 dB, not PulseAudio's 1: here the recordings of this run read up to ~0.6 dB low (2026-12-05, not explained),
       // where the host's capture into a file and the listener's playback of a file each read within 0.02 dB alone.
-      assert.ok(Math.abs(result.receivedDb - result.sentDb) < 1.5, `level preserved within 1.5 dB (sent ${result.sentDb.toFixed(2)}, received ${result.receivedDb.toFixed(2)})`);
-      assert.ok(result.toneToNeighbourRatio > 1000, `the received energy is at 1 kHz (ratio ${result.toneToNeighbourRatio.toExponential(1)})`);
-      assert.ok(result.delayMs > 0 && result.delayMs < 1000, `delay ${result.delayMs} ms is plausible`);
+      assertToneCarried(codec, result, 1.5);
       assert.match(result.listenerSummary ?? '', /^stopped after \d+ s: [\d.]+ s of audio received, .*0 missing/);
     });
   }

@@ -3,6 +3,7 @@
  * captures al_src's monitor, `auralync listen` plays into al_out, and both monitors are recorded on one clock.
  * Used by the real-audio test (which asserts on it) and by bench/e2e-pulse (which reports it).
  */
+import assert from 'node:assert/strict';
 import { execFile, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -108,4 +109,20 @@ export async function runPulseE2e(dir: string, codec: 'opus' | 'pcm', listenArgs
   } finally {
     for (const child of children) child.kill('SIGINT');
   }
+}
+
+/**
+ * Prints a run's figures and asserts the tone arrived whole: a full second of it found, its level within
+ * `maxLevelErrorDb` of what was sent, its energy at 1 kHz, a plausible delay. For the real-audio tests.
+ */
+export function assertToneCarried(codec: string, result: E2eResult, maxLevelErrorDb: number): void {
+  console.log(`      ${codec}: end-to-end delay ${result.delayMs.toFixed(1)} ms; level sent ${result.sentDb.toFixed(2)} dB, received ${result.receivedDb.toFixed(2)} dB`);
+  console.log(`      listener: ${result.listenerSummary}`);
+  assert.equal(result.receivedToneFrames, 48_000, 'a full second of the tone reached al_out');
+  assert.ok(
+    Math.abs(result.receivedDb - result.sentDb) < maxLevelErrorDb,
+    `level preserved within ${maxLevelErrorDb} dB (sent ${result.sentDb.toFixed(2)}, received ${result.receivedDb.toFixed(2)})`,
+  );
+  assert.ok(result.toneToNeighbourRatio > 1000, `the received energy is at 1 kHz (ratio ${result.toneToNeighbourRatio.toExponential(1)})`);
+  assert.ok(result.delayMs > 0 && result.delayMs < 1000, `delay ${result.delayMs} ms is plausible`);
 }

@@ -23,6 +23,7 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { CHANNELS, SAMPLE_RATE, framesToMs, toLength } from '../../core/audio-format.js';
 import { AuraError } from '../../core/errors.js';
+import { toolStartError, whenExited } from './pulse-tool-process.js';
 import type { ClockedSink } from '../../ports/audio-sink.js';
 import type { Clock } from '../../ports/clock.js';
 import { systemClock } from '../system-clock.js';
@@ -237,13 +238,7 @@ export class PacatPlaybackSink implements ClockedSink {
           if (err) reject(err);
           else resolve();
         };
-        child.once('error', (err: NodeJS.ErrnoException) =>
-          settle(
-            err.code === 'ENOENT'
-              ? new AuraError('ERR_AUDIO_BACKEND', `${command} is not installed (Debian: apt-get install pulseaudio-utils)`)
-              : new AuraError('ERR_AUDIO_BACKEND', `cannot start ${command}: ${err.message}`),
-          ),
-        );
+        child.once('error', (err: NodeJS.ErrnoException) => settle(toolStartError(command, err)));
         child.once('exit', () => settle(new AuraError('ERR_DEVICE_UNAVAILABLE', `cannot play on '${this.description}': ${this.lastFailure ?? `${command} exited`}`)));
         child.stderr.on('data', (bytes: Buffer) => {
           const connected = this.onStderr(bytes.toString());
@@ -277,14 +272,7 @@ export class PacatPlaybackSink implements ClockedSink {
     this.state = 'stopped';
     const child = this.child;
     this.release();
-    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-    return new Promise((resolve) => {
-      const force = setTimeout(() => child.kill('SIGKILL'), 1000);
-      child.once('exit', () => {
-        clearTimeout(force);
-        resolve();
-      });
-    });
+    return whenExited(child);
   }
 
   /** Reads pacat's stderr; true once the stream exists. */

@@ -9,6 +9,7 @@ import { BLOCK_FRAMES, CHANNELS, SAMPLE_RATE, framesToMs } from '../../core/audi
 import { BlockChunker } from '../../core/block-chunker.js';
 import { CaptureStamps } from '../../core/capture-stamps.js';
 import { AuraError } from '../../core/errors.js';
+import { toolStartError, whenExited } from './pulse-tool-process.js';
 import type { AudioSource, AudioSourceHandlers } from '../../ports/audio-source.js';
 import { CAPTURE_PULSE_MS } from './audify-capture-source.js';
 import { parsePacatLine } from './pacat-playback-sink.js';
@@ -89,13 +90,7 @@ export class ParecCaptureSource implements AudioSource {
           if (err) reject(err);
           else resolve();
         };
-        child.once('error', (err: NodeJS.ErrnoException) =>
-          settle(
-            err.code === 'ENOENT'
-              ? new AuraError('ERR_AUDIO_BACKEND', `${command} is not installed (Debian: apt-get install pulseaudio-utils)`)
-              : new AuraError('ERR_AUDIO_BACKEND', `cannot start ${command}: ${err.message}`),
-          ),
-        );
+        child.once('error', (err: NodeJS.ErrnoException) => settle(toolStartError(command, err)));
         child.once('exit', () => settle(new AuraError('ERR_DEVICE_UNAVAILABLE', `cannot capture from '${this.description}': ${this.lastFailure ?? `${command} exited`}`)));
         child.stdout?.once('data', () => settle());
         child.stdout?.on('data', (bytes: Buffer) => this.onData(bytes));
@@ -114,14 +109,7 @@ export class ParecCaptureSource implements AudioSource {
     this.state = 'stopped';
     const child = this.child;
     this.release();
-    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-    return new Promise((resolve) => {
-      const force = setTimeout(() => child.kill('SIGKILL'), 1000);
-      child.once('exit', () => {
-        clearTimeout(force);
-        resolve();
-      });
-    });
+    return whenExited(child);
   }
 
   /** One read from parec's stdout: whole frames go on, a split frame waits for the rest. */
