@@ -117,6 +117,28 @@ describe('RetryingCaptureSource', () => {
     await t.source.stop();
   });
 
+  it('opens nothing while the device list says it is gone (a sound server may hand the stream another device), and reopens once it is back', async () => {
+    const clock = new ManualClock();
+    const present = { now: true, absentOpens: 0 };
+    const t = retrying(clock, present, true);
+    await t.source.start(t.handlers);
+    present.now = false;
+    clock.advance(1000);
+    await flush();
+    assert.match(t.notices[0] ?? '', /is gone/);
+    for (let i = 0; i < 3; i++) {
+      clock.advance(2000);
+      await flush();
+    }
+    assert.equal(t.opened.length, 1, 'no retry opened a stream while the device was missing');
+    present.now = true;
+    clock.advance(2000);
+    await flush();
+    assert.equal(t.opened.length, 2);
+    assert.match(t.notices[1] ?? '', /is back/);
+    await t.source.stop();
+  });
+
   it('passes other errors on, without retrying', async () => {
     const clock = new ManualClock();
     const t = retrying(clock, { now: true, absentOpens: 0 }, false);

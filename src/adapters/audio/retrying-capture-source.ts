@@ -138,6 +138,10 @@ export class RetryingCaptureSource implements AudioSource {
 
   private async tryReopen(): Promise<boolean> {
     if (this.stopped) return true;
+    // Asked first: a capture opened on a device that is not there may be given another one by the sound server
+    // (PipeWire connects parec to the default source), whose sound the user never chose to share.
+    if (this.options.isPresent !== undefined && !(await this.options.isPresent().catch(() => true))) return false;
+    if (this.stopped) return true;
     const candidate = this.options.open();
     const previous = this.current;
     this.current = candidate;
