@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { AudifyDeviceCatalog, deviceIdFor, pulseDevices } from '../../src/adapters/audio/audify-device-catalog.js';
+import { AudifyDeviceCatalog, deviceIdFor, pickDevice, pulseDevices } from '../../src/adapters/audio/audify-device-catalog.js';
 import type { RtAudioInstance, RtDeviceInfo } from '../../src/adapters/audio/audify-module.js';
 import { parseDefaultSink, parseMonitorSources } from '../../src/adapters/audio/pulse-devices.js';
 import { parseSinks } from '../../src/adapters/audio/pulse-sink-names.js';
@@ -108,6 +108,14 @@ describe('devices from pactl (PipeWire)', () => {
       assert.deepEqual((await pulse.list()).map((d) => `${d.kind} ${d.name}`), ['capture Monitor of al_src', 'output al_src']);
       const windows = new AudifyDeviceCatalog({ platform: 'win32', createRtAudio: rtWith([device(1, 'Speakers', 0, 2)]), listPulse: never });
       assert.deepEqual((await windows.list()).map((d) => `${d.kind} ${d.name}`), ['capture Speakers', 'output Speakers']);
+    });
+
+    it('with no capture device at all, the one-line error on Linux says what finds them on PipeWire', () => {
+      assert.throws(() => pickDevice([], 'capture', undefined), (err: Error) => {
+        const hint = process.platform === 'linux' ? ' (on PipeWire this needs pactl and parec: apt-get install pulseaudio-utils)' : '';
+        assert.equal(err.message, `no system-audio capture device found${hint}; run 'auralync devices' to list them`);
+        return true;
+      });
     });
 
     it('without pactl lists what audify lists', async () => {

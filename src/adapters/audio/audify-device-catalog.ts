@@ -206,5 +206,7 @@ export function pickDevice(devices: readonly BackendDevice[], kind: AudioDevice[
   const chosen = ofKind.find((d) => d.isDefault) ?? ofKind[0];
   if (chosen) return chosen;
   const what = kind === 'capture' ? 'system-audio capture' : 'output';
-  throw new AuraError('ERR_DEVICE_UNAVAILABLE', `no ${what} device found; run 'auralync devices' to list them`);
+  // On PipeWire audify sees no monitor at all; pactl lists them (pulse-devices.ts), if it is installed.
+  const hint = kind === 'capture' && process.platform === 'linux' ? ' (on PipeWire this needs pactl and parec: apt-get install pulseaudio-utils)' : '';
+  throw new AuraError('ERR_DEVICE_UNAVAILABLE', `no ${what} device found${hint}; run 'auralync devices' to list them`);
 }
