@@ -52,4 +52,24 @@ describe('PulseDeviceWatch (stand-in pactl subscribe)', function () {
       watch.close();
     }
   });
+
+  it('keeps no failed listing: the next call lists again', async () => {
+    const pactl = join(dir, 'pactl-quiet');
+    writeFileSync(pactl, '#!/bin/sh\nexec sleep 30\n');
+    chmodSync(pactl, 0o755);
+    let listed = 0;
+    const watch = new PulseDeviceWatch(() => {
+      listed++;
+      return Promise.resolve(listed === 1 ? undefined : { monitors: [], sinks: [], defaultSink: 'al_src' });
+    }, pactl);
+    try {
+      assert.equal(await watch.devices(), undefined);
+      await sleep(10);
+      assert.equal((await watch.devices())?.defaultSink, 'al_src');
+      await watch.devices();
+      assert.equal(listed, 2, 'the good listing is kept');
+    } finally {
+      watch.close();
+    }
+  });
 });

@@ -33,8 +33,14 @@ export class PulseDeviceWatch {
   /** The devices now: the last listing while the server has reported no change since, else a new one. */
   devices(): Promise<PulseDevices | undefined> {
     this.subscribe();
-    if (this.cached === undefined || this.subscription === undefined) this.cached = this.list();
-    return this.cached;
+    if (this.cached !== undefined && this.subscription !== undefined) return this.cached;
+    const listing = this.list();
+    this.cached = listing;
+    // A listing that failed (pactl timed out, say) is not kept: the next call tries again.
+    void listing.then((found) => {
+      if (found === undefined && this.cached === listing) this.cached = undefined;
+    });
+    return listing;
   }
 
   /** Ends the subscription; the next devices() lists and subscribes again. */
