@@ -43,7 +43,7 @@ export class PulseDeviceWatch {
     return listing;
   }
 
-  /** Ends the subscription; the next devices() lists and subscribes again. */
+  /** Ends the subscription; later calls list every time until it is started again (at most every 10 s). */
   close(): void {
     this.subscription?.kill();
     this.forget();
