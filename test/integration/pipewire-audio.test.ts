@@ -2,7 +2,7 @@
  * Real audio through PipeWire's pulse server (the sound server of most Linux desktops now), as
  * real-audio.test.ts does through PulseAudio: a private PipeWire with the same two null sinks. audify lists
  * no monitor there (it folds each into its sink), so the host finds the monitors through pactl and captures
- * them with parec (src/adapters/audio/pulse-monitor-sources.ts, parec-capture-source.ts).
+ * them with parec (src/adapters/audio/pulse-devices.ts, parec-capture-source.ts).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

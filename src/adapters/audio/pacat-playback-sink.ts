@@ -23,11 +23,11 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { CHANNELS, SAMPLE_RATE, framesToMs, toLength } from '../../core/audio-format.js';
 import { AuraError } from '../../core/errors.js';
-import { toolStartError, whenExited } from './pulse-tool-process.js';
 import type { ClockedSink } from '../../ports/audio-sink.js';
 import type { Clock } from '../../ports/clock.js';
 import { systemClock } from '../system-clock.js';
 import type { OutputProfile } from './audify-playback-sink.js';
+import { toolStartError, whenExited } from './pulse-tool-process.js';
 
 /** The sizes of a pacat output path: frames per write, audio kept between render() and the speaker [ms], PulseAudio's buffer [ms]. */
 export interface PacatPathSizes {

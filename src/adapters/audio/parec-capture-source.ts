@@ -1,7 +1,7 @@
 /**
  * AudioSource capturing a PulseAudio source (a monitor: system audio) through a `parec` child process, 48 kHz
  * stereo float32 on its stdout. Used where audify cannot name the monitor: PipeWire's pulse server (see
- * pulse-monitor-sources.ts). On PulseAudio itself the host captures through audify, as measured in docs/latency.md.
+ * pulse-devices.ts). On PulseAudio itself the host captures through audify, as measured in docs/latency.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
@@ -9,10 +9,10 @@ import { BLOCK_FRAMES, CHANNELS, SAMPLE_RATE, framesToMs } from '../../core/audi
 import { BlockChunker } from '../../core/block-chunker.js';
 import { CaptureStamps } from '../../core/capture-stamps.js';
 import { AuraError } from '../../core/errors.js';
-import { toolStartError, whenExited } from './pulse-tool-process.js';
 import type { AudioSource, AudioSourceHandlers } from '../../ports/audio-source.js';
 import { CAPTURE_PULSE_MS } from './audify-capture-source.js';
 import { parsePacatLine } from './pacat-playback-sink.js';
+import { toolStartError, whenExited } from './pulse-tool-process.js';
 
 /** Bytes per frame: two float32 samples. */
 const FRAME_BYTES = 4 * CHANNELS;
