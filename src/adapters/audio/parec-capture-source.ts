@@ -10,12 +10,20 @@ import { BlockChunker } from '../../core/block-chunker.js';
 import { CaptureStamps } from '../../core/capture-stamps.js';
 import { AuraError } from '../../core/errors.js';
 import type { AudioSource, AudioSourceHandlers } from '../../ports/audio-source.js';
-import { CAPTURE_PULSE_MS } from './audify-capture-source.js';
 import { parsePacatLine } from './pacat-playback-sink.js';
 import { toolStartError, whenExited } from './pulse-tool-process.js';
 
 /** Bytes per frame: two float32 samples. */
 const FRAME_BYTES = 4 * CHANNELS;
+
+/**
+ * The fragment parec asks for (--latency-msec) [ms]: 5, half of audify's CAPTURE_PULSE_MS. PipeWire runs the
+ * graph of the captured device in the largest power-of-two quantum within the stream's latency, 256 frames
+ * (5.3 ms) at least: 256 for both 5 and 10 ms (pw-top, 2026-12-05), so 5 wakes nothing more often. A 10 ms
+ * fragment then comes as 10 ms reads every 5.3 or 10.6 ms; 5 ms as 5.3 ms reads every 5.3 ms: less to wait
+ * for and less jitter for each listener to ride out (docs/latency.md, PipeWire).
+ */
+export const PAREC_FRAGMENT_MS = 5;
 
 /** Options of ParecCaptureSource. */
 export interface ParecCaptureOptions {
@@ -32,8 +40,8 @@ export interface ParecCaptureOptions {
 }
 
 /**
- * Captures a PulseAudio source in blocks of exactly BLOCK_FRAMES frames, in fragments of CAPTURE_PULSE_MS as
- * audify's capture asks for. Each read from the pipe is stamped as audify's callbacks are (CaptureStamps,
+ * Captures a PulseAudio source in blocks of exactly BLOCK_FRAMES frames, in fragments of PAREC_FRAGMENT_MS.
+ * Each read from the pipe is stamped as audify's callbacks are (CaptureStamps,
  * from the clock when it was read, less the frames after each block's first).
  */
 export class ParecCaptureSource implements AudioSource {
@@ -69,7 +77,7 @@ export class ParecCaptureSource implements AudioSource {
         '--format=float32le',
         `--rate=${SAMPLE_RATE}`,
         `--channels=${CHANNELS}`,
-        `--latency-msec=${CAPTURE_PULSE_MS}`,
+        `--latency-msec=${PAREC_FRAGMENT_MS}`,
         `--device=${this.options.sourceName}`,
         '--client-name=AuraLync',
         '--stream-name=AuraLync capture',
