@@ -19,7 +19,7 @@ import { parseCommand, USAGE, type HostCommand, type HostsCommand, type ListenCo
 import { HostAdvertising } from './app/host-advertising.js';
 import { describeAmbiguous, formatHostTable, HostFinder, hostsNamed, noHostsReason } from './app/host-finder.js';
 import { HostSession } from './app/host-session.js';
-import { describeListenSummary } from './app/listen-summary.js';
+import { RunMedians, describeListenSummary } from './app/listen-summary.js';
 import { describeDrift, describeHealthFigures, describeListenerHealth } from './app/listener-health-line.js';
 import { ListenerSession } from './app/listener-session.js';
 import { AuraError, describeError, isAuraError } from './core/errors.js';
@@ -366,8 +366,10 @@ async function listen(command: ListenCommand, status: StatusLine): Promise<numbe
     throw err;
   }
   status.logEvery(command.statusEveryMs);
+  const medians = new RunMedians();
   const timer = setInterval(() => {
     const s = session.stats();
+    medians.add(s);
     const latency = s.latencyMs === undefined ? '' : ` · latency ${Math.round(s.latencyMs)} ms`;
     const buffer = toFile ? '' : ` · buffer ${Math.round(s.bufferedMs)}/${s.targetMs} ms`;
     const jitter = s.jitterMs === undefined ? '' : ` · jitter ${Math.round(s.jitterMs)} ms`;
@@ -384,7 +386,7 @@ async function listen(command: ListenCommand, status: StatusLine): Promise<numbe
   }, done);
   status.finish();
   // Stopped by the user (not refused): the run's figures, for logs where no status line was drawn.
-  if (code === 0 && everConnected) status.log(describeListenSummary(session.stats(), performance.now() - startedAt, toFile));
+  if (code === 0 && everConnected) status.log(describeListenSummary(session.stats(), performance.now() - startedAt, toFile, medians));
   return code;
 }
 

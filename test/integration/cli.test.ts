@@ -95,7 +95,7 @@ describe('auralync command line', function () {
       const fared = /- Ann left \(left\); last heard: (latency unknown|\d+ ms), jitter \d+ ms, 0 underruns, 0 drops, drift [+-]?\d+ ppm\n/;
       await waitFor(() => fared.test(hostLog), 5_000, `${fared} in the host's log: ${hostLog.slice(-400)}`);
       const line = await summary;
-      const match = /: ([\d.]+) s of audio received, 0 missing, 0 reconnects\n$/.exec(line);
+      const match = /: ([\d.]+) s of audio received, 0 missing, 0 reconnects, jitter \d+ ms \(median\)\n$/.exec(line);
       assert.ok(match, `summary line: ${line}`);
       assert.ok(Math.abs(Number(match[1]) - out.samples.length / 2 / 48_000) <= 0.05, `${line.trim()} vs ${out.samples.length / 2 / 48_000} s in the file`);
 

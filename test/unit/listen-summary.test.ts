@@ -1,6 +1,6 @@
 /** The line `auralync listen` prints when it stops (pure formatting). */
 import assert from 'node:assert/strict';
-import { describeListenSummary } from '../../src/app/listen-summary.js';
+import { RunMedians, describeListenSummary } from '../../src/app/listen-summary.js';
 import type { ListenerStats } from '../../src/app/listener-session.js';
 
 const base: ListenerStats = {
@@ -37,5 +37,26 @@ describe('listen summary line', () => {
   it('gives a file or pipe listener only what applies to it', () => {
     const line = describeListenSummary({ ...base, missingPackets: 0, reconnects: 0 }, 12_000, true);
     assert.equal(line, 'stopped after 12 s: 64.1 s of audio received, 0 missing, 0 reconnects');
+  });
+
+  it('ends with the median latency and jitter of the run, as sampled while it played', () => {
+    const medians = new RunMedians();
+    for (const latencyMs of [80, 61.6, 62.2, 63, 200]) medians.add({ latencyMs, jitterMs: 7 });
+    medians.add({ latencyMs: undefined, jitterMs: undefined }); // buffering: nothing known, nothing counted
+    const line = describeListenSummary({ ...base, outputUnderruns: 0 }, 65_400, false, medians);
+    assert.equal(
+      line,
+      'stopped after 65 s: 64.1 s of audio received, 3 underruns, 1 missing, 12 ms trimmed, 1 reconnect, drift +39 ppm, latency 63 ms, jitter 7 ms (medians)',
+    );
+  });
+
+  it('gives a file listener only the jitter, and nothing when no sample knew either', () => {
+    const medians = new RunMedians();
+    medians.add({ latencyMs: undefined, jitterMs: 4.4 });
+    medians.add({ latencyMs: undefined, jitterMs: 9 });
+    medians.add({ latencyMs: undefined, jitterMs: 30 });
+    assert.equal(medians.latencyMs, undefined);
+    assert.equal(describeListenSummary({ ...base, missingPackets: 0, reconnects: 0 }, 12_000, true, medians), 'stopped after 12 s: 64.1 s of audio received, 0 missing, 0 reconnects, jitter 9 ms (median)');
+    assert.match(describeListenSummary(base, 12_000, false, new RunMedians()), /drift \+39 ppm$/);
   });
 });
