@@ -3,7 +3,10 @@
  * delays every packet 5 ms ± 20 ms and loses 0.5 %, each way (netem's `delay 5ms 20ms loss 0.5%`, done by
  * test/support/lossy-link.py as these kernels lack netem), for 10 minutes (BENCH_WIFI_SECONDS). The
  * listener plays into a NullSink on the real clock with the default adaptive target, once with its twin
- * connection (the default for Opus) and once with one connection. Reports audible
+ * connection (the default for Opus) and once with one connection. PROBE_DEVICE=ID (with PULSE_SERVER naming a
+ * sound server, e.g. test/support/pulse.sh's) has it play into that output through pacat instead, as a Linux
+ * listener does: the output's own buffer then counts in its latency and plays on through a stall of this
+ * machine, and PulseAudio running the stream dry counts as an underrun. Reports audible
  * gaps (underruns: the buffer ran dry; missing packets: audio the host dropped) and the latency the
  * listener estimates (capture → played), p50/p95, with the target over time, how often the link emulator
  * itself ran late (this machine stalling, not the link it stands for) and how often the host's end sent
@@ -54,6 +57,8 @@ async function measure(codec: CodecName, twin: boolean): Promise<Record<string, 
     twinUpFraction: round(measured.filter((s) => s.twin).length / Math.max(1, measured.length), 3),
     seconds: round((last.t - warm.t) / 1000, 0),
     underruns: last.underruns - warm.underruns,
+    // Of those, the output's own (with PROBE_DEVICE: PulseAudio ran the stream dry).
+    ...(last.outputUnderruns === undefined ? {} : { outputUnderruns: last.outputUnderruns - (warm.outputUnderruns ?? 0) }),
     missingPackets: last.missingPackets - warm.missingPackets,
     reconnects: last.reconnects - warm.reconnects,
     warmupUnderruns: warm.underruns,
@@ -108,6 +113,7 @@ function underrunCauses(samples: readonly ProbeSample[], logs: LinkLogs): Record
     causes.push({
       tS: round(now.t / 1000, 1),
       underruns: now.underruns - before.underruns,
+      ...(now.outputUnderruns === undefined ? {} : { inOutput: now.outputUnderruns - (before.outputUnderruns ?? 0) }),
       arrivalGapMs: Math.max(...recent.map((s) => s.arrivalGapMs)),
       latenessMs: Math.max(...recent.map((s) => s.latenessMs)),
       loopDelayMs: Math.max(...recent.map((s) => s.loopDelayMs)),

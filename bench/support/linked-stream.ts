@@ -33,6 +33,8 @@ export interface ProbeSample {
   readonly monoMs: number;
   /** Whether the probe's twin connection is up. */
   readonly twin: boolean;
+  /** Of `underruns`, the output's own (PulseAudio ran the stream dry); undefined for a NullSink. */
+  readonly outputUnderruns?: number;
 }
 
 /** A running host → listener stream across a veth. */
