@@ -243,10 +243,13 @@ export class ListenerSession {
       first = await connector.connect(host, port, this.options.connectTimeoutMs ?? 3000);
     }
     if (sink.kind === 'clocked') {
-      // The device's buffer is sized for the smallest target this listener may come down to; what a larger
-      // one adds waits in front of it.
-      const floorMs = Math.min(this.options.latencyMs, this.options.adaptiveLatency?.minMs ?? Infinity);
-      if (this.reserving) sink.setReserveMs?.(reserveFor(floorMs));
+      // The device's buffer is sized for the target this listener starts at (an adaptive one's start, 60 ms by
+      // default): PulseAudio never holds more than is written, so a smaller target later just leaves it
+      // part empty, and what a larger one adds waits in front of it (in the pipe: it rides out a stall of
+      // this process, not of pacat's). Sized for the smallest target (30) until 2026-12-05: at the 61-68 ms
+      // an adaptive target held over a Wi-Fi-like link, PulseAudio then held 45 ms of it and ran the stream
+      // dry 2-3 times in 10 minutes with nothing late (bench/wifi-link with PROBE_DEVICE; docs/latency.md).
+      if (this.reserving) sink.setReserveMs?.(reserveFor(this.options.latencyMs));
       try {
         await sink.start(
           (frames) => this.render(frames),

@@ -76,14 +76,14 @@ describe('the sink holds most of the target', () => {
     assert.equal(stats.bufferedMs, 12, 'the empty jitter buffer plus what the reserve holds');
   });
 
-  it("an adaptive target: the device's buffer is sized for the smallest target, the reserve for the current", async () => {
+  it("an adaptive target: the device's buffer is sized for the target it starts at, the reserve for the current", async () => {
     const sink = new ReservingSink();
     const session = listener(sink, 60, { minMs: 30, maxMs: 500 });
     await session.start();
     const stats = session.stats();
     await session.stop();
     assert.deepEqual(sink.reserves, [
-      { ms: 25, beforeStart: true },
+      { ms: 55, beforeStart: true },
       { ms: 55, beforeStart: false },
     ]);
     assert.equal(stats.targetMs, 60);
