@@ -23,7 +23,7 @@ const FRAME_BYTES = 4 * CHANNELS;
  * fragment then comes as 10 ms reads every 5.3 or 10.6 ms; 5 ms as 5.3 ms reads every 5.3 ms: less to wait
  * for and less jitter for each listener to ride out (docs/latency.md, PipeWire).
  */
-export const PAREC_FRAGMENT_MS = 5;
+const PAREC_FRAGMENT_MS = 5;
 
 /** Options of ParecCaptureSource. */
 export interface ParecCaptureOptions {
