@@ -41,7 +41,7 @@ import {
  * latency, and on real hardware every other program plays through that sink; 10 is also what Snapcast's
  * parec is given in that bench.
  */
-export const CAPTURE_PULSE_MS = 10;
+const CAPTURE_PULSE_MS = 10;
 
 /** Options of AudifyCaptureSource. */
 export interface AudifyCaptureOptions {
