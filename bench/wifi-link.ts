@@ -2,8 +2,9 @@
  * A Wi-Fi-like link (issue 6 (a)): host and listener in two network namespaces joined by a link that
  * delays every packet 5 ms ± 20 ms and loses 0.5 %, each way (netem's `delay 5ms 20ms loss 0.5%`, done by
  * test/support/lossy-link.py as these kernels lack netem), for 10 minutes (BENCH_WIFI_SECONDS). The
- * listener plays into a NullSink on the real clock with the default adaptive target, once with its twin
- * connection (the default for Opus) and once with one connection. PROBE_DEVICE=ID (with PULSE_SERVER naming a
+ * listener plays into a NullSink on the real clock with the default adaptive target, with three connections
+ * (two twins) and with one (BENCH_WIFI_VARIANTS). From every packet copy the probe got, each run also says
+ * what each set of its connections alone would have brought (`bySet`). PROBE_DEVICE=ID (with PULSE_SERVER naming a
  * sound server, e.g. test/support/pulse.sh's) has it play into that output through pacat instead, as a Linux
  * listener does: the output's own buffer then counts in its latency and plays on through a stall of this
  * machine, and PulseAudio running the stream dry counts as an underrun. Reports audible
@@ -13,24 +14,37 @@
  * nothing for over 40 ms (the host stalled, or its TCP waiting out a resend timeout; not the link's delay).
  * Prints JSON. Needs root.
  */
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { CodecName } from '../src/core/handshake.js';
 import { netnsUnavailableReason } from '../test/support/netns.js';
+import { connectionSets, latenessBySet, parseCopies, type PacketCopy } from './support/connection-copies.js';
 import { startLinkedStream, type LinkLogs, type LinkPause, type ProbeSample } from './support/linked-stream.js';
 import { percentile, round } from './support/stats.js';
 
 const SECONDS = Number(process.env.BENCH_WIFI_SECONDS ?? 600);
 /** The link: the issue's figures; BENCH_WIFI_LOSS (percent) makes it lossier, to see often what 0.5 % shows seldom. */
 const IMPAIRMENT = { delayMs: 5, jitterMs: 20, lossPercent: Number(process.env.BENCH_WIFI_LOSS ?? 0.5), seed: Number(process.env.BENCH_SEED ?? 1) };
-/** Which listeners to run (comma-separated: twin, single); both by default. */
-const VARIANTS = (process.env.BENCH_WIFI_VARIANTS ?? 'twin,single').split(',').map((v) => v.trim());
+/**
+ * Which listeners to run (BENCH_WIFI_VARIANTS, comma-separated): triple (two twins: three connections),
+ * twin (one twin), single (one connection); triple and single by default.
+ */
+const VARIANTS = (process.env.BENCH_WIFI_VARIANTS ?? 'triple,single').split(',').map((v) => v.trim());
+/** Twin connections of each variant. */
+const TWINS_OF: Record<string, number> = { triple: 2, twin: 1, single: 0 };
+/** Bounds of the late spells counted for each set of connections (see support/connection-copies.ts) [ms]. */
+const SPELL_BOUNDS = [40, 60, 80];
 /** The first seconds are connection set-up and the target finding the link; they are reported apart. */
 const WARMUP_S = 10;
 /** How often the probe reports [ms]. */
 const SAMPLE_MS = 100;
 
-async function measure(codec: CodecName, twin: boolean): Promise<Record<string, unknown>> {
-  const stream = await startLinkedStream({ codec, seconds: SECONDS + WARMUP_S, sampleMs: SAMPLE_MS, impairment: IMPAIRMENT, twin });
+async function measure(codec: CodecName, variant: string): Promise<Record<string, unknown>> {
+  const twins = TWINS_OF[variant] as number;
+  const copiesDir = mkdtempSync(join(tmpdir(), 'auralync-bench-copies-'));
+  const copiesFile = join(copiesDir, 'copies.txt');
+  const stream = await startLinkedStream({ codec, seconds: SECONDS + WARMUP_S, sampleMs: SAMPLE_MS, impairment: IMPAIRMENT, twins, copiesFile });
   let logs: LinkLogs;
   try {
     await stream.finished;
@@ -38,8 +52,11 @@ async function measure(codec: CodecName, twin: boolean): Promise<Record<string, 
     logs = await stream.stop();
   }
   const all = stream.samples;
-  // BENCH_WIFI_SAMPLES=FILE keeps every 100 ms sample (one JSON line each) for a closer look.
-  if (process.env.BENCH_WIFI_SAMPLES) writeFileSync(`${process.env.BENCH_WIFI_SAMPLES}.${twin ? 'twin' : 'single'}.jsonl`, all.map((s) => JSON.stringify(s)).join('\n'));
+  // BENCH_WIFI_SAMPLES=FILE keeps every 100 ms sample (one JSON line each), and every packet copy, for a closer look.
+  if (process.env.BENCH_WIFI_SAMPLES) writeFileSync(`${process.env.BENCH_WIFI_SAMPLES}.${variant}.jsonl`, all.map((s) => JSON.stringify(s)).join('\n'));
+  const copies = existsSync(copiesFile) ? parseCopies(readFileSync(copiesFile, 'utf8')) : [];
+  if (process.env.BENCH_WIFI_SAMPLES && existsSync(copiesFile)) copyFileSync(copiesFile, `${process.env.BENCH_WIFI_SAMPLES}.${variant}.copies`);
+  rmSync(copiesDir, { recursive: true, force: true });
   const warm = all.find((s) => s.t >= WARMUP_S * 1000) ?? (all[0] as ProbeSample);
   const last = all.at(-1) as ProbeSample;
   const measured = all.filter((s) => s.t >= warm.t && s.state === 'playing');
@@ -53,8 +70,9 @@ async function measure(codec: CodecName, twin: boolean): Promise<Record<string, 
   }
   return {
     codec,
-    twin,
-    twinUpFraction: round(measured.filter((s) => s.twin).length / Math.max(1, measured.length), 3),
+    variant,
+    twins,
+    twinsUpFraction: round(measured.filter((s) => (s.twins ?? (s.twin ? 1 : 0)) >= twins).length / Math.max(1, measured.length), 3),
     seconds: round((last.t - warm.t) / 1000, 0),
     underruns: last.underruns - warm.underruns,
     // Of those, the output's own (with PROBE_DEVICE: PulseAudio ran the stream dry).
@@ -81,7 +99,15 @@ async function measure(codec: CodecName, twin: boolean): Promise<Record<string, 
     // Times nothing came from the host's end for more than 40 ms, and the longest [ms], after the warm-up (before
     // the listener connects the host has nothing to send).
     hostSilences: pauseSummary(logs.hostSilences.filter((p) => p.monoMs - p.ms >= warm.monoMs)),
+    // What each set of this run's connections alone would have brought (after the warm-up): how late its
+    // packets came, and how often a spell of them came later than 40, 60, 80 ms — one run, the same losses.
+    ...(copies.length === 0 ? {} : { bySet: latenessBySet(copies, connectionSets(twins + 1), SPELL_BOUNDS, warmArrivalMs(copies)) }),
   };
+}
+
+/** Where the warm-up ends among the copies: WARMUP_S after the first packet's arrival [ms, the probe's system clock]. */
+function warmArrivalMs(copies: readonly PacketCopy[]): number {
+  return copies.reduce((a, c) => Math.min(a, c.arrivalMs), Infinity) + WARMUP_S * 1000;
 }
 
 /** How many pauses, and the longest [ms]. */
@@ -129,14 +155,17 @@ export async function runWifiLink(): Promise<Record<string, unknown>> {
   const reason = netnsUnavailableReason();
   if (reason !== undefined) return { bench: 'wifi-link', skipped: reason };
   if (!(IMPAIRMENT.lossPercent >= 0 && IMPAIRMENT.lossPercent <= 50)) return { bench: 'wifi-link', error: `BENCH_WIFI_LOSS must be a percentage from 0 to 50, got '${process.env.BENCH_WIFI_LOSS}'` };
+  const unknown = VARIANTS.filter((v) => !(v in TWINS_OF));
+  if (unknown.length > 0) return { bench: 'wifi-link', error: `BENCH_WIFI_VARIANTS takes ${Object.keys(TWINS_OF).join(', ')}; got '${unknown.join(', ')}'` };
   return {
     bench: 'wifi-link',
     link: IMPAIRMENT,
     note: `every packet each way: delay ${IMPAIRMENT.delayMs} ± ${IMPAIRMENT.jitterMs} ms (uniform, reordering allowed), ${IMPAIRMENT.lossPercent} % lost; figures after a ${WARMUP_S} s warm-up; latency is the listener's own estimate (clock offset from the lowest-RTT ping, + buffer, + playout), sampled every 100 ms`,
-    // With the twin connection (the default for Opus), then with one connection, as before it existed.
+    // With three connections, (one twin), one connection.
     results: [
-      ...(VARIANTS.includes('twin') ? [await measure('opus', true)] : []),
-      ...(VARIANTS.includes('single') ? [await measure('opus', false)] : []),
+      ...(VARIANTS.includes('triple') ? [await measure('opus', 'triple')] : []),
+      ...(VARIANTS.includes('twin') ? [await measure('opus', 'twin')] : []),
+      ...(VARIANTS.includes('single') ? [await measure('opus', 'single')] : []),
     ],
   };
 }

@@ -320,7 +320,7 @@ async function listen(command: ListenCommand, status: StatusLine): Promise<numbe
     opusDecoderFactory: opusDecoderFactory(),
     failIfFirstConnectFails: true,
     accessCode: command.accessCode,
-    twin: command.twin,
+    twins: command.twin === false ? 0 : undefined,
   });
   let resolveDone: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => (resolveDone = resolve));

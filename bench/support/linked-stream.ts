@@ -31,8 +31,10 @@ export interface ProbeSample {
   readonly loopDelayMs: number;
   /** When the sample was taken on CLOCK_MONOTONIC [ms]: the clock of the link emulator's stall log. */
   readonly monoMs: number;
-  /** Whether the probe's twin connection is up. */
+  /** Whether a twin connection of the probe's is up. */
   readonly twin: boolean;
+  /** How many twin connections of the probe's are up. */
+  readonly twins?: number;
   /** Of `underruns`, the output's own (PulseAudio ran the stream dry); undefined for a NullSink. */
   readonly outputUnderruns?: number;
 }
@@ -86,8 +88,19 @@ function readPauses(path: string): LinkPause[] {
 
 const probe = fileURLToPath(new URL('./probe-listener.js', import.meta.url));
 
-/** Starts host and probe, over a plain veth or, with `impairment`, a lossy, jittery link. */
-export async function startLinkedStream(options: { codec: CodecName; seconds: number; sampleMs: number; impairment?: LinkImpairment; twin?: boolean }): Promise<LinkedStream> {
+/**
+ * Starts host and probe, over a plain veth or, with `impairment`, a lossy, jittery link. `twins`: how many
+ * twin connections the probe opens (default: the listener's own); `copiesFile`: where the probe writes every
+ * packet copy it got (PROBE_COPIES).
+ */
+export async function startLinkedStream(options: {
+  codec: CodecName;
+  seconds: number;
+  sampleMs: number;
+  impairment?: LinkImpairment;
+  twins?: number;
+  copiesFile?: string;
+}): Promise<LinkedStream> {
   const dir = mkdtempSync(join(tmpdir(), 'auralync-bench-link-'));
   const lab = new NetnsLab();
   // The emulator says when it ran late (this machine stalling, not the link it stands for), and when the
@@ -108,7 +121,11 @@ export async function startLinkedStream(options: { codec: CodecName; seconds: nu
     const host = lab.spawnCli(a, ['host', '--input', input, '--codec', options.codec, '--name', 'bench'], { AURALYNC_DISCOVERY: 'off' });
     const hostLog = new OutputLog(host);
     await hostLog.waitFor(/hosting 'bench'/, 15_000);
-    const env = options.twin === false ? { ...process.env, PROBE_TWIN: '0' } : process.env;
+    const env = {
+      ...process.env,
+      ...(options.twins === undefined ? {} : { PROBE_TWINS: String(options.twins) }),
+      ...(options.copiesFile === undefined ? {} : { PROBE_COPIES: options.copiesFile }),
+    };
     const child = lab.spawnIn(b, process.execPath, [probe, addressA, '50007', String(options.seconds), String(options.sampleMs)], undefined, env);
     const samples: ProbeSample[] = [];
     const events: { t: number; event: { type: string } }[] = [];

@@ -4,7 +4,10 @@
  * those of real playback — printing its figures as one JSON line every SAMPLE_MS until SECONDS have
  * passed. Runs wherever it is started (inside a network namespace for the benchmarks).
  * PROBE_DEVICE=NAME plays into that output device instead (as `listen --device NAME` does, through
- * PulseAudio; bench/delay-over-time). PROBE_TWIN=0 keeps to one connection (no twin). Each sample also says
+ * PulseAudio; bench/delay-over-time). PROBE_TWIN=0 keeps to one connection (no twin), PROBE_TWINS=N opens N
+ * twins (the listener's default otherwise). PROBE_COPIES=FILE writes there, at the end, every copy of every
+ * packet as it arrived (`CONNECTION SEQ TIME CAPTURE`; connection 0 the primary, N twin slot N − 1; TIME on
+ * this process's clock, CAPTURE on the host's [ms]): what each connection alone would have brought. Each sample also says
  * whether the twin is connected, and what could have caused an underrun in it: the longest pause between
  * two new packets (on either connection; a network stall, TCP waiting to resend a lost segment) and the
  * longest event-loop delay (this process not running).
@@ -67,6 +70,8 @@ const tracePath = process.env.PROBE_TRACE;
 /** CLOCK_MONOTONIC now [ms]: the clock of the link emulator's stall log (test/support/lossy-link.py). */
 const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 const trace: string[] = [`m ${(monotonicMs() - performance.now()).toFixed(3)}`];
+const copiesPath = process.env.PROBE_COPIES;
+const copies: string[] = [];
 const sink = backend === undefined ? new NullSink(systemClock, tracePath === undefined ? undefined : (samples, nowMs) => trace.push(`r ${nowMs.toFixed(3)} ${samples.length / 2}`)) : await backend.playbackSink(device, undefined, fixedLatency !== undefined && fixedLatency <= LEAN_OUTPUT_MAX_LATENCY_MS ? 'lean' : 'standard');
 const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 loopDelay.enable();
@@ -87,7 +92,8 @@ const session = new ListenerSession({
   adaptiveLatency: fixedLatency === undefined ? { minMs: MIN_ADAPTIVE_LATENCY_MS, maxMs: DEFAULT_MAX_LATENCY_MS } : undefined,
   name: 'probe',
   opusDecoderFactory: opusDecoderFactory(),
-  twin: process.env.PROBE_TWIN === '0' ? false : undefined,
+  twins: process.env.PROBE_TWIN === '0' ? 0 : process.env.PROBE_TWINS === undefined ? undefined : Number(process.env.PROBE_TWINS),
+  onCopy: copiesPath === undefined ? undefined : (connection, seq, captureTimeMs) => copies.push(`${connection} ${seq} ${systemClock.now().toFixed(3)} ${captureTimeMs.toFixed(3)}`),
 });
 session.on((event) => process.stdout.write(`${JSON.stringify({ t: performance.now() - started, event })}\n`));
 await session.start();
@@ -105,6 +111,7 @@ const timer = setInterval(() => {
     reconnects: s.reconnects,
     driftPpm: s.driftPpm,
     twin: session.twinConnected,
+    twins: session.twinsConnected,
     arrivalGapMs: Math.round(gaps.take()),
     latenessMs: Math.round(gaps.takeLateness()),
     loopDelayMs: Math.round(loopDelay.max / 1e6),
@@ -119,6 +126,7 @@ setTimeout(() => {
   clearInterval(timer);
   void session.stop().then(() => {
     if (tracePath !== undefined) writeFileSync(tracePath, `${trace.join('\n')}\n`);
+    if (copiesPath !== undefined) writeFileSync(copiesPath, `${copies.join('\n')}\n`);
     process.exit(0);
   });
 }, Number(secondsText) * 1000);

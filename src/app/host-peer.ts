@@ -30,6 +30,13 @@ export interface PeerTimings {
 /** Defaults: v2 listeners ping every 0.5 s (their twins every second), so 4.5 s of silence means dead (issue 2: gone within 5 s). */
 export const DEFAULT_PEER_TIMINGS: PeerTimings = { v1SniffMs: 500, handshakeMs: 5000, silenceMs: 4500, stallMs: 4500 };
 
+/**
+ * Twin connections a host keeps per listener (Welcome.twinSlots): up to two, so a listener may take each
+ * packet from whichever of three TCP connections brings it first (see TwinLink). The listener decides how
+ * many it opens.
+ */
+export const HOST_TWIN_SLOTS = 2;
+
 /** What a peer needs to challenge a listener for the host's access code. */
 export interface PeerAccess {
   /** Salt of the code's key (this run of the host). */
@@ -59,7 +66,7 @@ export interface HostPeerCallbacks {
    * The peer asks to be the twin of the admitted stream whose Welcome carried `token`: the session
    * attaches it (same audio frames, not a listener of its own) and returns the primary, or undefined.
    */
-  onTwin(peer: HostPeer, token: Buffer): HostPeer | undefined;
+  onTwin(peer: HostPeer, token: Buffer, slot: number): HostPeer | undefined;
 }
 
 /** A listener connection on the host. */
@@ -78,8 +85,10 @@ export class HostPeer {
   twinToken: Buffer | undefined;
   /** Set on a twin connection: the peer whose audio it doubles. */
   twinOf: HostPeer | undefined;
-  /** This peer's twin connection, if one is attached. */
-  twin: HostPeer | undefined;
+  /** Set on a twin connection: its slot among its primary's twins (Hello.twinSlot). */
+  twinSlot = 0;
+  /** This peer's twin connections by slot. */
+  readonly twins = new Map<number, HostPeer>();
   /** The token naming this peer's stream, sent in its Welcome (v2 primaries only): a reconnect of the same listener presents it. */
   resumeToken: Buffer | undefined;
   /** From the Hello: the resume token of the stream this listener had before (see Hello.resumes). */
@@ -250,7 +259,7 @@ export class HostPeer {
       if (frame.type !== FrameType.Hello) throw new AuraError('ERR_PROTOCOL', 'first message was not a hello');
       const hello: Hello = parseHello(decodeJsonBody(frame.body));
       this.name = hello.name;
-      if (hello.twinOf !== undefined) return this.becomeTwin(hello.twinOf);
+      if (hello.twinOf !== undefined) return this.becomeTwin(hello.twinOf, hello.twinSlot ?? 0);
       this.offersTwins = hello.twins === true;
       this.resumes = hello.resumes;
       const outcome = negotiate(hello, this.hostCodec);
@@ -324,8 +333,10 @@ export class HostPeer {
   }
 
   /** Attaches this connection as the twin of an admitted stream, or rejects it. */
-  private becomeTwin(token: Buffer): void {
-    const primary = this.callbacks.onTwin(this, token);
+  private becomeTwin(token: Buffer, slot: number): void {
+    if (slot >= HOST_TWIN_SLOTS) return this.reject('no-such-stream', `no twin slot ${slot} (this host keeps ${HOST_TWIN_SLOTS})`);
+    this.twinSlot = slot;
+    const primary = this.callbacks.onTwin(this, token, slot);
     if (primary === undefined || primary.format === undefined || primary.welcomeFields === undefined) {
       return this.reject('no-such-stream', 'no stream to be the twin of');
     }
@@ -333,7 +344,7 @@ export class HostPeer {
     this.name = primary.name;
     this.format = primary.format;
     // The same format as the primary's; the key, if any, the listener already has from it.
-    this.sendControl(encodeJsonFrame(FrameType.Welcome, { ...primary.welcomeFields, encryption: undefined, twinToken: undefined, resumeToken: undefined, twin: true }));
+    this.sendControl(encodeJsonFrame(FrameType.Welcome, { ...primary.welcomeFields, encryption: undefined, twinToken: undefined, twinSlots: undefined, resumeToken: undefined, twin: true }));
   }
 
   private becomeReady(format: PeerFormat): void {
@@ -356,7 +367,7 @@ export class HostPeer {
         ...(answer.codecDelayFrames === undefined ? {} : { codecDelayFrames: answer.codecDelayFrames }),
         hostName: this.hostName,
         ...this.encryptionFields(answer.streamSalt),
-        ...(this.twinToken === undefined ? {} : { twinToken: this.twinToken.toString('base64') }),
+        ...(this.twinToken === undefined ? {} : { twinToken: this.twinToken.toString('base64'), twinSlots: HOST_TWIN_SLOTS }),
         resumeToken: this.resumeToken.toString('base64'),
       };
       this.sendControl(encodeJsonFrame(FrameType.Welcome, this.welcomeFields));

@@ -216,7 +216,7 @@ export class HostSession {
         onReady: (p, format) => this.admit(p, format),
         onRefused: (p, reason) => this.noteRefused(p, reason),
         onClosed: (p, reason) => this.forget(p, reason),
-        onTwin: (p, token) => this.attachTwin(p, token),
+        onTwin: (p, token, slot) => this.attachTwin(p, token, slot),
       },
       {
         hostCodec: this.options.opusEncoderFactory ? this.options.codec : 'pcm',
@@ -301,15 +301,15 @@ export class HostSession {
   /**
    * Attaches `twin` to the admitted peer whose twin token is `token`: it joins that peer's wire stream
    * (the same frames, with a queue of its own) but is no listener — no event, not counted, not listed.
-   * A newer twin replaces an older one (the listener reconnecting it).
+   * A newer twin in the same slot replaces the older one (the listener reconnecting it).
    */
-  private attachTwin(twin: HostPeer, token: Buffer): HostPeer | undefined {
+  private attachTwin(twin: HostPeer, token: Buffer, slot: number): HostPeer | undefined {
     const primary = [...this.peers].find((p) => p.twinToken !== undefined && p.twinOf === undefined && p.format !== undefined && p.twinToken.equals(token));
     if (primary === undefined || primary.format === undefined) return undefined;
     const entry = this.streams.get(streamKeyOf(primary.format));
     if (entry === undefined) return undefined;
-    primary.twin?.close('replaced by a newer twin');
-    primary.twin = twin;
+    primary.twins.get(slot)?.close('replaced by a newer twin');
+    primary.twins.set(slot, twin);
     entry.peers.add(twin);
     twin.setMaxQueueFrames(primary.maxQueueFrames);
     return primary;
@@ -352,10 +352,10 @@ export class HostSession {
       if (entry.peers.size === 0) this.streams.delete(key);
     }
     if (peer.twinOf !== undefined) {
-      if (peer.twinOf.twin === peer) peer.twinOf.twin = undefined;
+      if (peer.twinOf.twins.get(peer.twinSlot) === peer) peer.twinOf.twins.delete(peer.twinSlot);
       return; // a twin is not a listener: its going is no news
     }
-    peer.twin?.close('its listener left');
+    for (const twin of peer.twins.values()) twin.close('its listener left');
     if (peer.format === undefined || this.replaced.has(peer)) return;
     const event = { type: 'listener-left' as const, name: peer.name, address: peer.channel.remoteAddress, reason, last: describeListener(peer) };
     const token = peer.resumeToken?.toString('hex');

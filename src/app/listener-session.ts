@@ -72,11 +72,18 @@ export interface ListenerOptions {
   /** Asked before each reconnect where the host is now (e.g. its id re-resolved over mDNS); undefined keeps the last address. */
   readonly resolveAddress?: () => Promise<{ host: string; port: number } | undefined>;
   /**
-   * A second connection carrying the same packets (TwinLink), so a stall of one TCP connection on a
-   * lost segment does not stall the sound. Default: on for Opus into a device (~135 kb/s more), off
-   * for PCM (3 Mb/s more) and for files and pipes (they have no deadline).
+   * Twin connections carrying the same packets (TwinLink), so a stall of one TCP connection on a lost
+   * segment does not stall the sound; 0 for none, at most what the host keeps (Welcome.twinSlots). Default:
+   * DEFAULT_TWINS for Opus into a device (~135 kb/s more each), none for PCM (3 Mb/s more each) and for
+   * files and pipes (they have no deadline).
    */
-  readonly twin?: boolean;
+  readonly twins?: number;
+  /**
+   * Called for every audio packet as it arrives, before copies are dropped: on which connection (0 the
+   * primary, 1.. its twins by slot + 1), its sequence number and capture time [ms, host clock] (benchmarks:
+   * what each connection alone would have brought).
+   */
+  readonly onCopy?: (connection: number, seq: number, captureTimeMs: number) => void;
 }
 
 /** Running figures of a listener. */
@@ -112,6 +119,11 @@ export interface ListenerStats {
  * within STREAM_SILENCE_MS, so one late or lost is no reason to reconnect.
  */
 const PING_INTERVAL_MS = 500;
+/**
+ * Twin connections a listener opens by default for Opus into a device (ListenerOptions.twins), as far as
+ * the host keeps them (Welcome.twinSlots; one from hosts before 2026-12-05).
+ */
+export const DEFAULT_TWINS = 1;
 /**
  * What the jitter buffer keeps of the target when the sink can hold the rest (ClockedSink.setReserveMs)
  * [ms]. Audio in the jitter buffer covers a late packet but not a stall of this process (GC, a busy
@@ -204,7 +216,7 @@ export class ListenerSession {
   private v1Seq = 0;
   /** Newest audio sequence number taken on this connection: older or equal ones (the twin's copies) are dropped. */
   private newestSeq: number | undefined;
-  private twin: TwinLink | undefined;
+  private twins: TwinLink[] = [];
   /** Where the current connection goes (a twin goes there too). */
   private target = { host: '', port: 0 };
   /** The last Welcome's resume token: the next Hello presents it, so the host lets our old connection go at once. */
@@ -492,8 +504,8 @@ export class ListenerSession {
   private finishConnection: ((reason: string) => void) | undefined;
 
   private dropConnection(): void {
-    this.twin?.stop();
-    this.twin = undefined;
+    for (const twin of this.twins) twin.stop();
+    this.twins = [];
     for (const cancel of this.cancelTimers) cancel();
     this.cancelTimers = [];
     if (this.channel !== undefined) {
@@ -539,7 +551,7 @@ export class ListenerSession {
     this.access = new ListenerAccess(this.options.accessCode);
     const nonce = this.access.nonce.toString('base64');
     const resumes = this.resumeToken?.toString('base64');
-    channel.write(encodeJsonFrame(FrameType.Hello, { protocol: PROTOCOL_VERSION, codecs, name: this.options.name, nonce, twins: this.options.twin !== false, resumes }));
+    channel.write(encodeJsonFrame(FrameType.Hello, { protocol: PROTOCOL_VERSION, codecs, name: this.options.name, nonce, twins: this.options.twins !== 0, resumes }));
     channel.onData((bytes) => {
       this.lastHeardMs = this.options.clock.now();
       let frames: Frame[];
@@ -578,12 +590,12 @@ export class ListenerSession {
       this.emit({ type: 'connected', hostName: this.welcome.hostName, codec: this.welcome.codec });
       this.sendPing(channel);
       this.cancelTimers.push(this.options.clock.setInterval(() => this.sendPing(channel), PING_INTERVAL_MS));
-      this.startTwin(welcome);
+      this.startTwins(welcome);
       return;
     }
     switch (frame.type) {
       case FrameType.Audio:
-        return this.onAudio(frame);
+        return this.onAudio(frame, 0);
       case FrameType.Pong: {
         const sentMs = frame.body.readDoubleBE(0);
         const hostMs = frame.body.readDoubleBE(8);
@@ -603,9 +615,10 @@ export class ListenerSession {
     }
   }
 
-  /** One audio packet, from the connection or its twin: the first copy of each is decoded and delivered. */
-  private onAudio(frame: Frame): void {
+  /** One audio packet, from the connection (0) or a twin (its slot + 1): the first copy of each is decoded and delivered. */
+  private onAudio(frame: Frame, connection: number): void {
     const packet = decodeAudioBody(frame.body);
+    this.options.onCopy?.(connection, packet.seq, packet.captureTimeMs);
     if (this.newestSeq !== undefined && ((packet.seq - this.newestSeq) | 0) <= 0) return; // a copy (or older): already taken
     const payload = this.cipher === undefined ? packet.payload : this.cipher.open(frame.body.subarray(0, AUDIO_HEADER_BYTES), packet.payload);
     const samples = (this.decoder as AudioDecoder).decode(payload);
@@ -614,36 +627,45 @@ export class ListenerSession {
     this.deliver(packet.seq, packet.captureTimeMs, samples);
   }
 
-  /** Opens the twin connection when the host offers one and it is wanted (see ListenerOptions.twin). */
-  private startTwin(welcome: Welcome): void {
-    const wanted = this.options.twin ?? (this.options.sink.kind === 'clocked' && welcome.codec === 'opus');
-    if (!wanted || welcome.twinToken === undefined) return;
+  /** Opens the twin connections the host offers, as many as are wanted (see ListenerOptions.twins). */
+  private startTwins(welcome: Welcome): void {
+    const wanted = this.options.twins ?? (this.options.sink.kind === 'clocked' && welcome.codec === 'opus' ? DEFAULT_TWINS : 0);
+    if (welcome.twinToken === undefined) return;
     const channel = this.channel;
-    this.twin = new TwinLink({
-      connector: this.options.connector,
-      clock: this.options.clock,
-      host: this.target.host,
-      port: this.target.port,
-      token: welcome.twinToken,
-      codec: welcome.codec,
-      name: this.options.name,
-      onAudio: (frame) => {
-        if (this.channel !== channel) return;
-        // The twin carries the same stream: the host is heard while the connection waits on a resend.
-        this.lastHeardMs = this.options.clock.now();
-        try {
-          this.onAudio(frame);
-        } catch (err) {
-          this.finishConnection?.(`protocol error on the twin: ${describeError(err)}`);
-        }
-      },
-    });
-    this.twin.start();
+    for (let slot = 0; slot < Math.min(wanted, welcome.twinSlots ?? 1); slot++) {
+      const twin = new TwinLink({
+        connector: this.options.connector,
+        clock: this.options.clock,
+        host: this.target.host,
+        port: this.target.port,
+        token: welcome.twinToken,
+        slot,
+        codec: welcome.codec,
+        name: this.options.name,
+        onAudio: (frame) => {
+          if (this.channel !== channel) return;
+          // A twin carries the same stream: the host is heard while the connection waits on a resend.
+          this.lastHeardMs = this.options.clock.now();
+          try {
+            this.onAudio(frame, slot + 1);
+          } catch (err) {
+            this.finishConnection?.(`protocol error on a twin: ${describeError(err)}`);
+          }
+        },
+      });
+      this.twins.push(twin);
+      twin.start();
+    }
   }
 
   /** True while a twin connection carries the stream too. */
   get twinConnected(): boolean {
-    return this.twin?.connected ?? false;
+    return this.twinsConnected > 0;
+  }
+
+  /** How many twin connections carry the stream too. */
+  get twinsConnected(): number {
+    return this.twins.filter((twin) => twin.connected).length;
   }
 
   /** Answers the host's access-code challenge, or, without a code, says so and leaves. */

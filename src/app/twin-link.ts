@@ -1,6 +1,6 @@
 /**
- * A listener's second connection to the same stream (its "twin"): the host sends it the same audio
- * frames as the first. TCP delivers in order, so one lost segment holds back everything behind it until
+ * A listener's second (or third) connection to the same stream (its "twin"): the host sends it the same
+ * audio frames as the first. TCP delivers in order, so one lost segment holds back everything behind it until
  * the resend arrives (a Wi-Fi loss costs a round trip and more: 80-260 ms measured on the lossy-link
  * bench); two connections rarely stall at the same moment, and the listener takes each packet from
  * whichever brings it first. The twin is best-effort: it reconnects on its own while the primary lives,
@@ -19,6 +19,8 @@ export interface TwinLinkOptions {
   readonly port: number;
   /** The twin token from the primary's Welcome. */
   readonly token: Buffer;
+  /** Which of the listener's twins this is (Hello.twinSlot; default 0), below the Welcome's twinSlots. */
+  readonly slot?: number;
   /** The primary's codec: a twin offering another is not the same stream. */
   readonly codec: CodecName;
   /** The listener's display name (the host shows the primary's). */
@@ -94,7 +96,7 @@ export class TwinLink {
       }, this.options.pingMs ?? 1000),
     );
     channel.write(
-      encodeJsonFrame(FrameType.Hello, { protocol: PROTOCOL_VERSION, codecs: [this.options.codec], name: this.options.name, twinOf: this.options.token.toString('base64') }),
+      encodeJsonFrame(FrameType.Hello, { protocol: PROTOCOL_VERSION, codecs: [this.options.codec], name: this.options.name, twinOf: this.options.token.toString('base64'), ...(this.options.slot ? { twinSlot: this.options.slot } : {}) }),
     );
   }
 

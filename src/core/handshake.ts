@@ -29,6 +29,11 @@ export interface Hello {
    */
   readonly twinOf?: Buffer;
   /**
+   * On a twin's Hello: which of the listener's twins it is, 0 to Welcome.twinSlots − 1 (absent: 0, as from
+   * builds before 2026-12-05, which open one). A newer twin in the same slot replaces the older one.
+   */
+  readonly twinSlot?: number;
+  /**
    * The resume token (16 bytes) of the stream this listener had before its connection dropped: once this
    * connection is admitted, the host closes that stream's old connection as replaced, not as a listener leaving.
    */
@@ -78,6 +83,11 @@ export interface Welcome {
    * receive the same audio frames, so one TCP connection stalled on a lost segment is bridged by the other.
    */
   readonly twinToken?: Buffer;
+  /**
+   * To a listener that offered twins: how many twin connections the host keeps for it, each in a slot of
+   * its own (Hello.twinSlot). Absent from hosts built before 2026-12-05, which keep one.
+   */
+  readonly twinSlots?: number;
   /** True on the Welcome of a twin connection. */
   readonly twin?: boolean;
   /**
@@ -96,6 +106,16 @@ export interface Reject {
 }
 
 const MAX_NAME_CHARS = 64;
+/** Most twin slots the protocol allows (Welcome.twinSlots, Hello.twinSlot below it). */
+export const MAX_TWIN_SLOTS = 4;
+
+/** A twin slot or slot count from the wire: a whole number from `least` to MAX_TWIN_SLOTS (a slot: below it). */
+function twinNumber(value: unknown, least: number, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  const most = least === 0 ? MAX_TWIN_SLOTS - 1 : MAX_TWIN_SLOTS;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < least || value > most) throw new AuraError('ERR_PROTOCOL', `bad ${what}`);
+  return value;
+}
 
 function isCodec(value: unknown): value is CodecName {
   return value === 'opus' || value === 'pcm';
@@ -119,7 +139,8 @@ export function parseHello(value: Record<string, unknown>): Hello {
   const nonce = value.nonce === undefined ? undefined : decodeBytesField(value.nonce, NONCE_BYTES, 'hello nonce');
   const twinOf = value.twinOf === undefined ? undefined : decodeBytesField(value.twinOf, NONCE_BYTES, 'twin token');
   const resumes = value.resumes === undefined ? undefined : decodeBytesField(value.resumes, NONCE_BYTES, 'resume token');
-  return { protocol: value.protocol, codecs: value.codecs.filter(isCodec), name: cleanName(value.name, 'listener'), nonce, twins: value.twins === true, twinOf, resumes };
+  const twinSlot = twinNumber(value.twinSlot, 0, 'twin slot');
+  return { protocol: value.protocol, codecs: value.codecs.filter(isCodec), name: cleanName(value.name, 'listener'), nonce, twins: value.twins === true, twinOf, twinSlot, resumes };
 }
 
 /** Validates a parsed Challenge body; throws ERR_PROTOCOL when malformed. */
@@ -168,6 +189,7 @@ export function parseWelcome(value: Record<string, unknown>): Welcome {
     hostName: cleanName(value.hostName, 'host'),
     encryption,
     twinToken,
+    twinSlots: twinNumber(value.twinSlots, 1, 'twin slot count'),
     twin: value.twin === true,
     resumeToken,
   };

@@ -1,8 +1,8 @@
 /**
- * The twin connection on real sockets (127.0.0.1): a listener's second connection carries the same
+ * Twin connections on real sockets (127.0.0.1): a listener's second and third connections carry the same
  * packets; the listener takes each once (bit-exact, nothing doubled); the host lists one listener; and
- * when the first connection stalls as TCP does behind a lost segment (held here for 400 ms, then
- * released in a burst), the twin keeps the sound going where a single connection runs dry.
+ * when connections stall as TCP does behind a lost segment (held here for 400 ms, then released in a
+ * burst), one left running keeps the sound going where the stalled ones alone run dry.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,31 +22,34 @@ import { waitFor } from '../support/wait-for.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** TCP, where the first connection's incoming bytes can be held back and then released at once. */
+/** TCP, where the first `stallable` connections' incoming bytes can be held back and then released at once. */
 class StallableConnector implements ChannelConnector {
   private readonly tcp = new TcpConnector();
-  private held: Buffer[] | undefined;
-  private deliver: ((bytes: Buffer) => void) | undefined;
+  private held: Buffer[][] | undefined;
+  private readonly deliver: ((bytes: Buffer) => void)[] = [];
   connections = 0;
+
+  constructor(private readonly stallable = 1) {}
 
   async connect(host: string, port: number, timeoutMs: number): Promise<ByteChannel> {
     const channel = await this.tcp.connect(host, port, timeoutMs);
-    if (this.connections++ > 0) return channel; // the twin (or a later connection) runs free
+    const index = this.connections++;
+    if (index >= this.stallable) return channel; // the last twin (or a later connection) runs free
     const onData = channel.onData.bind(channel);
     channel.onData = (handler) => {
-      this.deliver = handler;
-      onData((bytes) => (this.held === undefined ? handler(bytes) : this.held.push(bytes)));
+      this.deliver[index] = handler;
+      onData((bytes) => (this.held === undefined ? handler(bytes) : this.held[index]?.push(bytes)));
     };
     return channel;
   }
 
-  /** Holds the first connection's bytes for `ms`, then hands them all over (a head-of-line stall). */
+  /** Holds the stallable connections' bytes for `ms`, then hands them all over (a head-of-line stall on each). */
   async stall(ms: number): Promise<void> {
-    this.held = [];
+    this.held = Array.from({ length: this.stallable }, () => []);
     await sleep(ms);
     const held = this.held;
     this.held = undefined;
-    for (const bytes of held) this.deliver?.(bytes);
+    held.forEach((chunks, index) => chunks.forEach((bytes) => this.deliver[index]?.(bytes)));
   }
 }
 
@@ -68,7 +71,7 @@ describe('twin connection (real TCP on 127.0.0.1)', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function listen(port: number, options: { sink: AudioSink; twin: boolean; connector: ChannelConnector; accessCode?: string }): ListenerSession {
+  function listen(port: number, options: { sink: AudioSink; twins: number; connector: ChannelConnector; accessCode?: string }): ListenerSession {
     return new ListenerSession({
       host: '127.0.0.1',
       port,
@@ -79,7 +82,7 @@ describe('twin connection (real TCP on 127.0.0.1)', function () {
       boost: 1,
       latencyMs: 60,
       name: 'Ann',
-      twin: options.twin,
+      twins: options.twins,
       accessCode: options.accessCode,
     });
   }
@@ -94,9 +97,9 @@ describe('twin connection (real TCP on 127.0.0.1)', function () {
       host.on((event) => {
         if (event.type === 'listener-joined') joined.push(event.name);
       });
-      listener = listen(host.port, { sink: await WavFileSink.create(output), twin: true, connector: new TcpConnector(), accessCode });
+      listener = listen(host.port, { sink: await WavFileSink.create(output), twins: 2, connector: new TcpConnector(), accessCode });
       await listener.start();
-      await waitFor(() => listener!.twinConnected, 5000, 'the twin to connect');
+      await waitFor(() => listener!.twinsConnected === 2, 5000, 'both twins to connect');
       await waitFor(() => listener!.stats().framesReceived > 48_000 * 2, 10_000, 'two seconds of audio');
       assert.deepEqual(joined, ['Ann'], 'one listener joined, not two');
       assert.equal(host.stats().listeners.length, 1);
@@ -110,27 +113,33 @@ describe('twin connection (real TCP on 127.0.0.1)', function () {
     });
   }
 
-  for (const twin of [true, false]) {
-    it(`a 400 ms stall of the first connection ${twin ? 'is bridged by the twin: no underrun' : 'without a twin runs the buffer dry'}`, async () => {
+  const stalls = [
+    { twins: 1, stalled: 1, bridged: true, what: 'a 400 ms stall of the first connection is bridged by the twin: no underrun' },
+    { twins: 0, stalled: 1, bridged: false, what: 'a 400 ms stall of the first connection without a twin runs the buffer dry' },
+    { twins: 2, stalled: 2, bridged: true, what: 'a 400 ms stall of two connections at once is bridged by the third' },
+    { twins: 1, stalled: 2, bridged: false, what: 'a 400 ms stall of both connections of a single twin runs the buffer dry' },
+  ];
+  for (const { twins, stalled, bridged, what } of stalls) {
+    it(what, async () => {
       const input = join(dir, 'in.wav');
       writeTestWav(input, { seconds: 10, kind: 'tones' });
       host = await startLoopbackHost(input, 'pcm');
-      const connector = new StallableConnector();
-      listener = listen(host.port, { sink: new NullSink(systemClock), twin, connector });
+      const connector = new StallableConnector(stalled);
+      listener = listen(host.port, { sink: new NullSink(systemClock), twins, connector });
       await listener.start();
       await waitFor(() => listener!.stats().state === 'playing', 5000, 'playing');
-      if (twin) await waitFor(() => listener!.twinConnected, 5000, 'the twin to connect');
+      await waitFor(() => listener!.twinsConnected === twins, 5000, 'the twins to connect');
       await sleep(500);
       const before = listener.stats();
       await connector.stall(400);
       await sleep(500);
       const after = listener.stats();
-      assert.equal(connector.connections, twin ? 2 : 1);
-      if (twin) {
+      assert.equal(connector.connections, twins + 1);
+      if (bridged) {
         assert.equal(after.underruns - before.underruns, 0, 'no underrun');
         assert.equal(after.missingPackets - before.missingPackets, 0, 'no packet missing');
       } else {
-        assert.ok(after.underruns > before.underruns, 'the 60 ms buffer ran dry (the case the twin is for)');
+        assert.ok(after.underruns > before.underruns, 'the 60 ms buffer ran dry (the case a twin is for)');
       }
       assert.equal(after.reconnects, 0);
     });

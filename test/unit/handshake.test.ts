@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cleanName, negotiate, parseHello, parseWelcome } from '../../src/core/handshake.js';
+import { cleanName, MAX_TWIN_SLOTS, negotiate, parseHello, parseWelcome } from '../../src/core/handshake.js';
 
 describe('handshake', () => {
   it('gives the host its preferred codec when the listener has it', () => {
@@ -23,7 +23,7 @@ describe('handshake', () => {
     assert.throws(() => parseHello({ protocol: 2, codecs: 'pcm' }), /codec/);
   });
 
-  it('reads the twin fields, and refuses a twin token that is not 16 bytes', () => {
+  it('reads the twin fields, and refuses a twin token that is not 16 bytes or a slot out of range', () => {
     const token = Buffer.alloc(16, 3).toString('base64');
     assert.equal(parseHello({ protocol: 2, codecs: ['pcm'], name: 'Ann', twins: true }).twins, true);
     assert.equal(parseHello({ protocol: 2, codecs: ['pcm'], name: 'Ann', twins: 'yes' }).twins, false);
@@ -32,6 +32,11 @@ describe('handshake', () => {
     const welcome = { protocol: 2, codec: 'pcm', sampleRate: 48000, channels: 2, packetFrames: 240, hostName: 'h' };
     assert.deepEqual(parseWelcome({ ...welcome, twinToken: token }).twinToken, Buffer.alloc(16, 3));
     assert.equal(parseWelcome({ ...welcome, twin: true }).twin, true);
+    assert.equal(parseWelcome({ ...welcome, twinSlots: 2 }).twinSlots, 2);
+    assert.equal(parseWelcome(welcome).twinSlots, undefined, 'absent from older hosts: the listener takes one');
+    for (const bad of [0, 1.5, MAX_TWIN_SLOTS + 1, '2']) assert.throws(() => parseWelcome({ ...welcome, twinSlots: bad }), /twin slot count/);
+    assert.equal(parseHello({ protocol: 2, codecs: ['pcm'], twinOf: token, twinSlot: 1 }).twinSlot, 1);
+    for (const bad of [-1, MAX_TWIN_SLOTS, 0.5]) assert.throws(() => parseHello({ protocol: 2, codecs: ['pcm'], twinOf: token, twinSlot: bad }), /twin slot/);
     assert.throws(() => parseWelcome({ ...welcome, twinToken: 42 }), /twin token/);
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { HostSession, REJOIN_GRACE_MS, type HostEvent } from '../../src/app/host-session.js';
-import { DEFAULT_PEER_TIMINGS } from '../../src/app/host-peer.js';
+import { DEFAULT_PEER_TIMINGS, HOST_TWIN_SLOTS } from '../../src/app/host-peer.js';
 import { BLOCK_FRAMES, framesToMs } from '../../src/core/audio-format.js';
 import { parseChallenge, parseWelcome } from '../../src/core/handshake.js';
 import { ListenerAccess } from '../../src/core/listener-access.js';
@@ -302,6 +302,36 @@ describe('host session', () => {
       clock.advance(REJOIN_GRACE_MS);
       assert.equal(events.filter((e) => e.type === 'listener-left').length, 1);
       assert.ok(again.closed, 'the twin closes with its primary');
+    });
+
+    it(`keeps ${HOST_TWIN_SLOTS} twins in slots of their own: a newer one replaces only its slot's, one past them is refused`, async () => {
+      const { server, source, host } = await makeHost();
+      const primary = v2Client(server.connect(), 'ann', { twins: true });
+      await flush();
+      assert.equal(primary.welcome()?.twinSlots, HOST_TWIN_SLOTS, 'the Welcome says how many twins the host keeps');
+      const token = (primary.welcome()?.twinToken as Buffer).toString('base64');
+      const first = server.connect();
+      const firstClient = v2Client(first, 'ann', { twinOf: token }); // no slot: slot 0, as older listeners send
+      const second = server.connect();
+      const secondClient = v2Client(second, 'ann', { twinOf: token, twinSlot: 1 });
+      const beyond = v2Client(server.connect(), 'ann', { twinOf: token, twinSlot: HOST_TWIN_SLOTS });
+      await flush();
+      assert.equal(firstClient.welcome()?.twin, true);
+      assert.equal(secondClient.welcome()?.twin, true);
+      const reject = beyond.frames.find((f) => f.type === FrameType.Reject);
+      assert.equal(reject === undefined ? undefined : decodeJsonBody(reject.body).code, 'no-such-stream');
+      source.emit();
+      await flush();
+      assert.deepEqual([primary.audioSeqs(), firstClient.audioSeqs(), secondClient.audioSeqs()], [[0], [0], [0]], 'all three carry each packet');
+      const again = server.connect();
+      const againClient = v2Client(again, 'ann', { twinOf: token, twinSlot: 1 });
+      await flush();
+      assert.ok(second.closed, "a newer twin in slot 1 replaces slot 1's");
+      assert.ok(!first.closed, "and leaves slot 0's alone");
+      source.emit();
+      await flush();
+      assert.deepEqual([firstClient.audioSeqs(), againClient.audioSeqs()], [[0, 1], [1]]);
+      assert.equal(host.stats().listeners.length, 1);
     });
 
     it('rejects a twin of no stream, and gives no token to a listener that did not offer twins', async () => {
