@@ -4,7 +4,8 @@
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  // Less a hair: 99.9 / 100 * 1000 comes out a little above 999 in floating point, and the rank one too high.
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length - 1e-9) - 1));
   return sorted[rank] as number;
 }
 
