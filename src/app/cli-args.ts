@@ -66,7 +66,7 @@ export interface ListenCommand {
   readonly lookMs: number;
   /** Access code for a host that requires one. */
   readonly accessCode: string | undefined;
-  /** false with --no-twin: no second connection; undefined: the listener's default (on for Opus). */
+  /** false with --no-twin: no twin connections; undefined: the listener's default (two for Opus). */
   readonly twin: false | undefined;
   /** Off a terminal, how often the status is printed as lines [ms]; 0 never. */
   readonly statusEveryMs: number;
@@ -115,8 +115,8 @@ Usage:
       ${MIN_ADAPTIVE_LATENCY_MS} ms and --max-latency (default ${DEFAULT_MAX_LATENCY_MS} ms). A fixed --latency of ${LEAN_OUTPUT_MAX_LATENCY_MS} or less also
       trims the output's own queue on Linux (~10 ms less delay, less slack for a busy computer). --v1 plays an original AuraLync v1 server.
       --code CODE answers a host that requires an access code (or set AURALYNC_CODE, kept out of the process list).
-      An Opus stream comes over two connections at once, so one stalled by a lost packet (Wi-Fi) is
-      bridged by the other; --no-twin keeps to one (half the traffic, ~135 kb/s).
+      An Opus stream comes over three connections at once (two from hosts before 2026-12-05), so one
+      stalled by a lost packet (Wi-Fi) is bridged by the others; --no-twin keeps to one (~140 kb/s in all).
   auralync hosts [--watch] [--timeout S] [--json]
       List hosts on the local network (mDNS): name, address, port, codec, listeners. Looks for --timeout S
       (default ${DEFAULT_LOOK_SECONDS}); --watch keeps the list live until Ctrl-C.

@@ -74,7 +74,7 @@ export interface ListenerOptions {
   /**
    * Twin connections carrying the same packets (TwinLink), so a stall of one TCP connection on a lost
    * segment does not stall the sound; 0 for none, at most what the host keeps (Welcome.twinSlots). Default:
-   * DEFAULT_TWINS for Opus into a device (~135 kb/s more each), none for PCM (3 Mb/s more each) and for
+   * DEFAULT_TWINS for Opus into a device (~140 kb/s more each), none for PCM (3 Mb/s more each) and for
    * files and pipes (they have no deadline).
    */
   readonly twins?: number;
@@ -121,9 +121,13 @@ export interface ListenerStats {
 const PING_INTERVAL_MS = 500;
 /**
  * Twin connections a listener opens by default for Opus into a device (ListenerOptions.twins), as far as
- * the host keeps them (Welcome.twinSlots; one from hosts before 2026-12-05).
+ * the host keeps them (Welcome.twinSlots; one from hosts before 2026-12-05): two, three connections in all.
+ * On the Wi-Fi-like link (bench/wifi-link, 10 min, what each set of one run's connections alone would have
+ * brought): at the issue's 0.5 % loss a pair still had a spell of packets more than 60 ms late in one run of
+ * three pairs, the three together none (most late 45 ms); at 2 % each pair had one (62-71 ms), the three
+ * together none (50 ms), and played no gap.
  */
-export const DEFAULT_TWINS = 1;
+export const DEFAULT_TWINS = 2;
 /**
  * What the jitter buffer keeps of the target when the sink can hold the rest (ClockedSink.setReserveMs)
  * [ms]. Audio in the jitter buffer covers a late packet but not a stall of this process (GC, a busy

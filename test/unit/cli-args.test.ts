@@ -43,7 +43,7 @@ describe('command line', () => {
     assert.equal(command.boost, 4);
     assert.equal(command.latencyMs, 80);
     assert.equal(command.v1, true);
-    assert.equal(command.twin, undefined, 'the twin connection is left to the listener (on for Opus)');
+    assert.equal(command.twin, undefined, 'the twin connections are left to the listener (two for Opus)');
     const noTwin = parseCommand(['listen', 'h', '--no-twin']);
     assert.equal(noTwin.kind === 'listen' ? noTwin.twin : 'not listen', false);
     assert.throws(() => parseCommand(['host', '--no-twin']), /'host' does not take --no-twin/);
