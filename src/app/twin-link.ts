@@ -1,10 +1,10 @@
 /**
  * A listener's second (or third) connection to the same stream (its "twin"): the host sends it the same
- * audio frames as the first. TCP delivers in order, so one lost segment holds back everything behind it until
- * the resend arrives (a Wi-Fi loss costs a round trip and more: 80-260 ms measured on the lossy-link
+ * audio frames as the first. TCP delivers in order, so one lost segment holds back everything behind it
+ * until the resend arrives (a Wi-Fi loss costs a round trip and more: 80-260 ms measured on the lossy-link
  * bench); two connections seldom stall at the same moment, three almost never, and the listener takes
- * each packet from whichever brings it first. The twin is best-effort: it reconnects on its own while the primary lives,
- * and its failures are never the stream's.
+ * each packet from whichever brings it first. A twin is best-effort: it reconnects on its own while the
+ * primary lives, and its failures are never the stream's.
  */
 import { parseWelcome, PROTOCOL_VERSION, type CodecName } from '../core/handshake.js';
 import { decodeJsonBody, encodeJsonFrame, encodePing, FrameReader, FrameType, type Frame } from '../core/v2-frames.js';

@@ -109,10 +109,9 @@ const MAX_NAME_CHARS = 64;
 /** Most twin slots the protocol allows (Welcome.twinSlots, Hello.twinSlot below it). */
 export const MAX_TWIN_SLOTS = 4;
 
-/** A twin slot or slot count from the wire: a whole number from `least` to MAX_TWIN_SLOTS (a slot: below it). */
-function twinNumber(value: unknown, least: number, what: string): number | undefined {
+/** An optional whole number from the wire, `least` to `most`; throws ERR_PROTOCOL naming `what` otherwise. */
+function optionalWholeNumber(value: unknown, least: number, most: number, what: string): number | undefined {
   if (value === undefined) return undefined;
-  const most = least === 0 ? MAX_TWIN_SLOTS - 1 : MAX_TWIN_SLOTS;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < least || value > most) throw new AuraError('ERR_PROTOCOL', `bad ${what}`);
   return value;
 }
@@ -139,7 +138,7 @@ export function parseHello(value: Record<string, unknown>): Hello {
   const nonce = value.nonce === undefined ? undefined : decodeBytesField(value.nonce, NONCE_BYTES, 'hello nonce');
   const twinOf = value.twinOf === undefined ? undefined : decodeBytesField(value.twinOf, NONCE_BYTES, 'twin token');
   const resumes = value.resumes === undefined ? undefined : decodeBytesField(value.resumes, NONCE_BYTES, 'resume token');
-  const twinSlot = twinNumber(value.twinSlot, 0, 'twin slot');
+  const twinSlot = optionalWholeNumber(value.twinSlot, 0, MAX_TWIN_SLOTS - 1, 'twin slot');
   return { protocol: value.protocol, codecs: value.codecs.filter(isCodec), name: cleanName(value.name, 'listener'), nonce, twins: value.twins === true, twinOf, twinSlot, resumes };
 }
 
@@ -189,7 +188,7 @@ export function parseWelcome(value: Record<string, unknown>): Welcome {
     hostName: cleanName(value.hostName, 'host'),
     encryption,
     twinToken,
-    twinSlots: twinNumber(value.twinSlots, 1, 'twin slot count'),
+    twinSlots: optionalWholeNumber(value.twinSlots, 1, MAX_TWIN_SLOTS, 'twin slot count'),
     twin: value.twin === true,
     resumeToken,
   };
