@@ -125,7 +125,8 @@ const PING_INTERVAL_MS = 500;
  * On the Wi-Fi-like link (bench/wifi-link, 10 min, what each set of one run's connections alone would have
  * brought): at the issue's 0.5 % loss a pair had spells of packets more than 60 ms late in 2 of 5 runs
  * (62-70 ms), the three together in 1, a stall every pair of that run had too; at 2 % each pair had one
- * (62-71 ms), the three none (50 ms at most). Into a real output, four runs with three: 0 gaps, p95 89-97 ms.
+ * (62-71 ms), the three none (50 ms at most). Into a real output, five runs with three: 0 gaps in four, p95
+ * 89-97 ms; the fifth lost one to a freeze of the whole machine (the link emulator stopped 79 ms too).
  */
 export const DEFAULT_TWINS = 2;
 /**
