@@ -14,7 +14,7 @@
  * nothing for over 40 ms (the host stalled, or its TCP waiting out a resend timeout; not the link's delay).
  * Prints JSON. Needs root.
  */
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CodecName } from '../src/core/handshake.js';
@@ -54,8 +54,9 @@ async function measure(codec: CodecName, variant: string): Promise<Record<string
   const all = stream.samples;
   // BENCH_WIFI_SAMPLES=FILE keeps every 100 ms sample (one JSON line each), and every packet copy, for a closer look.
   if (process.env.BENCH_WIFI_SAMPLES) writeFileSync(`${process.env.BENCH_WIFI_SAMPLES}.${variant}.jsonl`, all.map((s) => JSON.stringify(s)).join('\n'));
-  const copies = existsSync(copiesFile) ? parseCopies(readFileSync(copiesFile, 'utf8')) : [];
-  if (process.env.BENCH_WIFI_SAMPLES && existsSync(copiesFile)) copyFileSync(copiesFile, `${process.env.BENCH_WIFI_SAMPLES}.${variant}.copies`);
+  const copiesText = existsSync(copiesFile) ? readFileSync(copiesFile, 'utf8') : '';
+  if (process.env.BENCH_WIFI_SAMPLES && copiesText !== '') writeFileSync(`${process.env.BENCH_WIFI_SAMPLES}.${variant}.copies`, copiesText);
+  const copies = parseCopies(copiesText);
   rmSync(copiesDir, { recursive: true, force: true });
   const warm = all.find((s) => s.t >= WARMUP_S * 1000) ?? (all[0] as ProbeSample);
   const last = all.at(-1) as ProbeSample;
@@ -72,7 +73,7 @@ async function measure(codec: CodecName, variant: string): Promise<Record<string
     codec,
     variant,
     twins,
-    twinsUpFraction: round(measured.filter((s) => (s.twins ?? (s.twin ? 1 : 0)) >= twins).length / Math.max(1, measured.length), 3),
+    twinsUpFraction: round(measured.filter((s) => s.twins >= twins).length / Math.max(1, measured.length), 3),
     seconds: round((last.t - warm.t) / 1000, 0),
     underruns: last.underruns - warm.underruns,
     // Of those, the output's own (with PROBE_DEVICE: PulseAudio ran the stream dry).
@@ -157,16 +158,14 @@ export async function runWifiLink(): Promise<Record<string, unknown>> {
   if (!(IMPAIRMENT.lossPercent >= 0 && IMPAIRMENT.lossPercent <= 50)) return { bench: 'wifi-link', error: `BENCH_WIFI_LOSS must be a percentage from 0 to 50, got '${process.env.BENCH_WIFI_LOSS}'` };
   const unknown = VARIANTS.filter((v) => !(v in TWINS_OF));
   if (unknown.length > 0) return { bench: 'wifi-link', error: `BENCH_WIFI_VARIANTS takes ${Object.keys(TWINS_OF).join(', ')}; got '${unknown.join(', ')}'` };
+  // Three connections, one twin, one connection: each variant asked for, in that order.
+  const results = [];
+  for (const variant of Object.keys(TWINS_OF)) if (VARIANTS.includes(variant)) results.push(await measure('opus', variant));
   return {
     bench: 'wifi-link',
     link: IMPAIRMENT,
     note: `every packet each way: delay ${IMPAIRMENT.delayMs} ± ${IMPAIRMENT.jitterMs} ms (uniform, reordering allowed), ${IMPAIRMENT.lossPercent} % lost; figures after a ${WARMUP_S} s warm-up; latency is the listener's own estimate (clock offset from the lowest-RTT ping, + buffer, + playout), sampled every 100 ms`,
-    // With three connections, (one twin), one connection.
-    results: [
-      ...(VARIANTS.includes('triple') ? [await measure('opus', 'triple')] : []),
-      ...(VARIANTS.includes('twin') ? [await measure('opus', 'twin')] : []),
-      ...(VARIANTS.includes('single') ? [await measure('opus', 'single')] : []),
-    ],
+    results,
   };
 }
 

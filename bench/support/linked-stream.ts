@@ -31,10 +31,8 @@ export interface ProbeSample {
   readonly loopDelayMs: number;
   /** When the sample was taken on CLOCK_MONOTONIC [ms]: the clock of the link emulator's stall log. */
   readonly monoMs: number;
-  /** Whether a twin connection of the probe's is up. */
-  readonly twin: boolean;
   /** How many twin connections of the probe's are up. */
-  readonly twins?: number;
+  readonly twins: number;
   /** Of `underruns`, the output's own (PulseAudio ran the stream dry); undefined for a NullSink. */
   readonly outputUnderruns?: number;
 }

@@ -8,7 +8,7 @@
  * twins (the listener's default otherwise). PROBE_COPIES=FILE writes there, at the end, every copy of every
  * packet as it arrived (`CONNECTION SEQ TIME CAPTURE`; connection 0 the primary, N twin slot N − 1; TIME on
  * this process's clock, CAPTURE on the host's [ms]): what each connection alone would have brought. Each sample also says
- * whether the twin is connected, and what could have caused an underrun in it: the longest pause between
+ * how many twins are connected, and what could have caused an underrun in it: the longest pause between
  * two new packets (on either connection; a network stall, TCP waiting to resend a lost segment) and the
  * longest event-loop delay (this process not running).
  * PROBE_TRACE=FILE (null output only) also writes, at the end, every packet taken (`a TIME CAPTURE FRAMES`) and
@@ -110,7 +110,6 @@ const timer = setInterval(() => {
     framesReceived: s.framesReceived,
     reconnects: s.reconnects,
     driftPpm: s.driftPpm,
-    twin: session.twinConnected,
     twins: session.twinsConnected,
     arrivalGapMs: Math.round(gaps.take()),
     latenessMs: Math.round(gaps.takeLateness()),

@@ -663,11 +663,6 @@ export class ListenerSession {
     }
   }
 
-  /** True while a twin connection carries the stream too. */
-  get twinConnected(): boolean {
-    return this.twinsConnected > 0;
-  }
-
   /** How many twin connections carry the stream too. */
   get twinsConnected(): number {
     return this.twins.filter((twin) => twin.connected).length;
