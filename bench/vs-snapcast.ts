@@ -48,6 +48,7 @@ import { sinkClockPpm } from './support/sink-clock.js';
 import { stopAll } from './support/stop-children.js';
 import { round } from './support/stats.js';
 import { badWindows, delayAt, markedTone, type ToneLayout } from './support/tone-check.js';
+import { summarizeSurvey, surveyOrder, type SurveySummary, type SurveyTry } from './support/clean-survey.js';
 
 const TONE_S = Number(process.env.BENCH_SNAP_SECONDS ?? 60);
 /** Which systems to measure (comma-separated: opus, pcm, snapcast); all by default. */
@@ -110,6 +111,15 @@ const TRIES = Number(process.env.BENCH_SNAP_TRIES ?? 1);
  * Snapcast at 20-40 loses most of the tone, and another try there would only cost time.
  */
 const HOPELESS_WINDOWS = Number(process.env.BENCH_SNAP_HOPELESS ?? 60);
+/**
+ * A survey instead of the search (BENCH_SNAP_SURVEY=1): every setting of every system is tried TRIES times
+ * (not again once hopeless), the systems' tries interleaved in time (support/clean-survey.ts), and each
+ * system reports per setting how many tries were clean, its smallest setting clean in any try and its
+ * smallest clean in at least half, each with the median delay of that setting's clean tries; ratios for both.
+ * The search stops at a system's first clean try, so which system met a noisy spell of this machine, and
+ * how lucky one try was, decided its figure; the survey gives every system the same chances at the same times.
+ */
+const SURVEY = process.env.BENCH_SNAP_SURVEY === '1';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -416,6 +426,38 @@ async function search(
   return { system, smallestCleanSetting: null, tries, tried };
 }
 
+/** One system of a survey: its settings, how to start it at one, and what to count in its logs. */
+interface SurveyedSystem {
+  readonly name: string;
+  readonly settings: readonly number[];
+  readonly start: (setting: number, log: string[]) => Promise<Carrier>;
+  readonly trouble?: Record<string, RegExp>;
+}
+
+/** Runs the survey (see SURVEY): every system's tries in surveyOrder; a hopeless setting is not tried again. */
+async function survey(systems: readonly SurveyedSystem[], wav: string, layout: ToneLayout): Promise<(SurveySummary & { system: string; tried: Record<string, unknown>[] })[]> {
+  const runs = new Map(systems.map((s) => [s.name, { tries: [] as SurveyTry[], tried: [] as Record<string, unknown>[], hopeless: new Set<number>() }]));
+  for (const slot of surveyOrder(systems.map((s) => ({ name: s.name, settings: s.settings })), TRIES)) {
+    const system = systems.find((s) => s.name === slot.system) as SurveyedSystem;
+    const run = runs.get(slot.system) as { tries: SurveyTry[]; tried: Record<string, unknown>[]; hopeless: Set<number> };
+    if (run.hopeless.has(slot.setting)) continue;
+    const result = await tryOnce(slot.setting, system.start, wav, layout, system.trouble ?? {}, run.tried);
+    run.tries.push({ setting: slot.setting, badWindows: result?.badWindows ?? null, ...(result === undefined ? {} : { delayMs: result.delayMs }) });
+    if (result === undefined || result.badWindows > HOPELESS_WINDOWS) run.hopeless.add(slot.setting);
+  }
+  return systems.map((s) => {
+    const run = runs.get(s.name) as { tries: SurveyTry[]; tried: Record<string, unknown>[] };
+    return { system: s.name, ...summarizeSurvey(run.tries), tried: run.tried };
+  });
+}
+
+/** Our delay over theirs at one criterion, or null when either has no such setting. */
+function surveyRatio(ours: SurveySummary | undefined, theirs: SurveySummary | undefined, key: 'smallestClean' | 'smallestMostlyClean'): number | null {
+  const a = ours?.[key]?.delayMs;
+  const b = theirs?.[key]?.delayMs;
+  return a === undefined || b === undefined ? null : round(a / b, 2);
+}
+
 export async function runVsSnapcast(): Promise<Record<string, unknown>> {
   if (!Number.isInteger(TRIES) || TRIES < 1) return { bench: 'vs-snapcast', error: `BENCH_SNAP_TRIES must be a whole number from 1, got '${process.env.BENCH_SNAP_TRIES}'` };
   if (!(HOPELESS_WINDOWS >= 0)) return { bench: 'vs-snapcast', error: `BENCH_SNAP_HOPELESS must be a number from 0, got '${process.env.BENCH_SNAP_HOPELESS}'` };
@@ -437,13 +479,45 @@ export async function runVsSnapcast(): Promise<Record<string, unknown>> {
     const body = encodeS16(samples);
     writeFileSync(wav, Buffer.concat([wavHeader({ sampleRate: 48_000, channels: 2, sampleFormat: 's16', dataBytes: body.length }), body]));
     const skipped = (system: string) => ({ system, skipped: 'not in BENCH_SNAP_SYSTEMS' });
+    const haveSnapcast = spawnSync('snapserver', ['--version']).status === 0 && spawnSync('snapclient', ['--version']).status === 0;
+    const common = {
+      bench: 'vs-snapcast',
+      toneSeconds: TONE_S,
+      triesPerSetting: TRIES,
+      hopelessAboveBadWindows: HOPELESS_WINDOWS,
+      settleMs: SETTLE_MS,
+      keeperMs: Number(KEEPER_MS),
+      hostPulseMs: HOST_PULSE_MS === undefined ? undefined : Number(HOST_PULSE_MS),
+      listenerStall: LISTENER_STALL_MS > 0 ? { ms: LISTENER_STALL_MS, everyMs: LISTENER_STALL_EVERY_MS } : undefined,
+      sinkClockPpm: { al_src: round(srcPpm, 0), al_out: round(outPpm, 0) },
+      note: 'clean = every 10 ms window of the received 1 kHz tone within 3 dB of its level (else a dropout window) with < 1 % of its energy elsewhere (else a click window); delay at the first marker, growth from the first to the second',
+    };
+    if (SURVEY) {
+      const systems: SurveyedSystem[] = [
+        ...(SYSTEMS.includes('opus') ? [{ name: 'opus', settings: AURALYNC_LATENCIES, start: (ms: number, log: string[]) => startAuraLync('opus', ms, log) }] : []),
+        ...(SYSTEMS.includes('pcm') ? [{ name: 'pcm', settings: AURALYNC_LATENCIES, start: (ms: number, log: string[]) => startAuraLync('pcm', ms, log) }] : []),
+        ...(SYSTEMS.includes('snapcast') && haveSnapcast
+          ? [{ name: 'snapcast', settings: SNAPCAST_BUFFERS, start: (ms: number, log: string[]) => startSnapcast(ms, dir, log), trouble: SNAPCAST_TROUBLE }]
+          : []),
+        ...(SYSTEMS.includes('pulse-loopback') ? [{ name: 'pulse-loopback', settings: LOOPBACK_LATENCIES, start: startPulseLoopback }] : []),
+      ];
+      const results = await survey(systems, wav, layout);
+      const of = (name: string) => results.find((r) => r.system === name);
+      return {
+        ...common,
+        mode: 'survey: every setting tried triesPerSetting times, the systems interleaved; smallestClean = clean in any try, smallestMostlyClean = clean in at least half; delays are medians of clean tries',
+        results,
+        ratios: Object.fromEntries(
+          ['opus', 'pcm'].filter((ours) => of(ours) !== undefined).map((ours) => [ours, { anyCleanTry: surveyRatio(of(ours), of('snapcast'), 'smallestClean'), mostlyClean: surveyRatio(of(ours), of('snapcast'), 'smallestMostlyClean') }]),
+        ),
+      };
+    }
     const opus = SYSTEMS.includes('opus')
       ? await search('auralync (opus, --latency MS)', AURALYNC_LATENCIES, (ms, log) => startAuraLync('opus', ms, log), wav, layout)
       : skipped('auralync (opus)');
     const pcm = SYSTEMS.includes('pcm')
       ? await search('auralync (pcm, --latency MS)', AURALYNC_LATENCIES, (ms, log) => startAuraLync('pcm', ms, log), wav, layout)
       : skipped('auralync (pcm)');
-    const haveSnapcast = spawnSync('snapserver', ['--version']).status === 0 && spawnSync('snapclient', ['--version']).status === 0;
     const snapcast = !SYSTEMS.includes('snapcast')
       ? skipped('snapcast')
       : haveSnapcast
@@ -463,16 +537,7 @@ export async function runVsSnapcast(): Promise<Record<string, unknown>> {
     const tried = (snapcast as { tried?: { setting: number; delayMs?: number }[] }).tried ?? [];
     const snapDefault = tried.find((t) => t.setting === 1000)?.delayMs;
     return {
-      bench: 'vs-snapcast',
-      toneSeconds: TONE_S,
-      triesPerSetting: TRIES,
-      hopelessAboveBadWindows: HOPELESS_WINDOWS,
-      settleMs: SETTLE_MS,
-      keeperMs: Number(KEEPER_MS),
-      hostPulseMs: HOST_PULSE_MS === undefined ? undefined : Number(HOST_PULSE_MS),
-      listenerStall: LISTENER_STALL_MS > 0 ? { ms: LISTENER_STALL_MS, everyMs: LISTENER_STALL_EVERY_MS } : undefined,
-      sinkClockPpm: { al_src: round(srcPpm, 0), al_out: round(outPpm, 0) },
-      note: 'clean = every 10 ms window of the received 1 kHz tone within 3 dB of its level (else a dropout window) with < 1 % of its energy elsewhere (else a click window); delay at the first marker, growth from the first to the second',
+      ...common,
       results: [opus, pcm, snapcast, control],
       ratioOpus: ratio(opus, s),
       ratioPcm: ratio(pcm, s),

@@ -1,0 +1,101 @@
+/**
+ * A survey of settings for bench/vs-snapcast (BENCH_SNAP_SURVEY): every system gets the same number of tries
+ * at each of its settings, the tries of all systems interleaved in time, so that a noisy spell of this shared
+ * machine falls on all of them alike rather than on whichever system it happened to be testing. Then, per
+ * setting, how many tries played the tone cleanly, and two figures per system: its smallest setting clean in
+ * any try (the lottery the first-clean search also plays), and its smallest setting clean in at least half
+ * its tries (what a user picking that setting would mostly get).
+ */
+import { round } from './stats.js';
+
+/** One slot of the schedule: which system, which of its settings, which round. */
+export interface SurveySlot {
+  readonly system: string;
+  readonly setting: number;
+  readonly round: number;
+}
+
+/**
+ * The order of all tries: round by round; within a round the settings' places side by side (each system's
+ * first setting, then each one's second, ...), so every system is tried about as often in each stretch of time.
+ */
+export function surveyOrder(systems: readonly { readonly name: string; readonly settings: readonly number[] }[], rounds: number): SurveySlot[] {
+  const slots: SurveySlot[] = [];
+  const places = Math.max(0, ...systems.map((s) => s.settings.length));
+  for (let round = 0; round < rounds; round++) {
+    for (let place = 0; place < places; place++) {
+      for (const system of systems) {
+        const setting = system.settings[place];
+        if (setting !== undefined) slots.push({ system: system.name, setting, round });
+      }
+    }
+  }
+  return slots;
+}
+
+/** One try's outcome: its bad windows (null: it did not run to the end) and, if it ran, its delay [ms]. */
+export interface SurveyTry {
+  readonly setting: number;
+  readonly badWindows: number | null;
+  readonly delayMs?: number;
+}
+
+/** One setting's tries, summed up. */
+export interface SettingTally {
+  readonly setting: number;
+  /** Tries that ran to the end. */
+  readonly tries: number;
+  /** Of those, how many had no bad window. */
+  readonly clean: number;
+  readonly badWindows: (number | null)[];
+  /** The median delay of its clean tries [ms]; null if none was clean. */
+  readonly medianCleanDelayMs: number | null;
+}
+
+/** A system's smallest setting by one criterion, with the median delay of that setting's clean tries. */
+export interface SmallestSetting {
+  readonly setting: number;
+  readonly delayMs: number;
+}
+
+/** What a system's survey tries add up to. */
+export interface SurveySummary {
+  readonly settings: SettingTally[];
+  /** Smallest setting with at least one clean try. */
+  readonly smallestClean: SmallestSetting | null;
+  /** Smallest setting clean in at least half of the tries that ran there. */
+  readonly smallestMostlyClean: SmallestSetting | null;
+}
+
+function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Tallies one system's tries per setting (settings in ascending order) and picks its two smallest settings. */
+export function summarizeSurvey(tries: readonly SurveyTry[]): SurveySummary {
+  const settings = [...new Set(tries.map((t) => t.setting))].sort((a, b) => a - b).map((setting): SettingTally => {
+    const here = tries.filter((t) => t.setting === setting);
+    const ran = here.filter((t) => t.badWindows !== null);
+    const cleanDelays = ran.filter((t) => t.badWindows === 0 && t.delayMs !== undefined).map((t) => t.delayMs as number);
+    const middle = median(cleanDelays);
+    return {
+      setting,
+      tries: ran.length,
+      clean: ran.filter((t) => t.badWindows === 0).length,
+      badWindows: here.map((t) => t.badWindows),
+      medianCleanDelayMs: middle === null ? null : round(middle, 1),
+    };
+  });
+  const pick = (ok: (t: SettingTally) => boolean): SmallestSetting | null => {
+    const found = settings.find((t) => t.tries > 0 && t.medianCleanDelayMs !== null && ok(t));
+    return found === undefined ? null : { setting: found.setting, delayMs: found.medianCleanDelayMs as number };
+  };
+  return {
+    settings,
+    smallestClean: pick((t) => t.clean > 0),
+    smallestMostlyClean: pick((t) => t.clean * 2 >= t.tries),
+  };
+}

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { summarizeSurvey, surveyOrder } from '../../bench/support/clean-survey.js';
+
+describe('clean survey (bench/vs-snapcast with BENCH_SNAP_SURVEY)', () => {
+  it('interleaves the systems: each round takes every system at its first setting, then at its second', () => {
+    const order = surveyOrder(
+      [
+        { name: 'pcm', settings: [10, 15] },
+        { name: 'snapcast', settings: [60, 80, 100] },
+      ],
+      2,
+    ).map((s) => `${s.round}:${s.system}@${s.setting}`);
+    assert.deepEqual(order, [
+      '0:pcm@10', '0:snapcast@60', '0:pcm@15', '0:snapcast@80', '0:snapcast@100',
+      '1:pcm@10', '1:snapcast@60', '1:pcm@15', '1:snapcast@80', '1:snapcast@100',
+    ]);
+    assert.deepEqual(surveyOrder([], 3), []);
+  });
+
+  it('tallies clean tries per setting and picks the smallest clean in any try and in at least half', () => {
+    const summary = summarizeSurvey([
+      { setting: 15, badWindows: 3, delayMs: 41 },
+      { setting: 10, badWindows: 0, delayMs: 36 },
+      { setting: 10, badWindows: 7, delayMs: 35 },
+      { setting: 10, badWindows: 2, delayMs: 37 },
+      { setting: 15, badWindows: 0, delayMs: 42 },
+      { setting: 15, badWindows: 0, delayMs: 40 },
+      { setting: 20, badWindows: 0, delayMs: 45 },
+    ]);
+    assert.deepEqual(
+      summary.settings.map((s) => [s.setting, s.clean, s.tries, s.medianCleanDelayMs]),
+      [
+        [10, 1, 3, 36],
+        [15, 2, 3, 41],
+        [20, 1, 1, 45],
+      ],
+    );
+    assert.deepEqual(summary.smallestClean, { setting: 10, delayMs: 36 });
+    assert.deepEqual(summary.smallestMostlyClean, { setting: 15, delayMs: 41 });
+  });
+
+  it('counts a try that did not run to the end as no try; half clean is enough; nothing clean gives null', () => {
+    const summary = summarizeSurvey([
+      { setting: 60, badWindows: null },
+      { setting: 60, badWindows: 4, delayMs: 66 },
+      { setting: 60, badWindows: 0, delayMs: 67 },
+    ]);
+    assert.deepEqual(summary.settings[0], { setting: 60, tries: 2, clean: 1, badWindows: [null, 4, 0], medianCleanDelayMs: 67 });
+    assert.deepEqual(summary.smallestMostlyClean, { setting: 60, delayMs: 67 });
+    const none = summarizeSurvey([{ setting: 5, badWindows: 9, delayMs: 30 }, { setting: 10, badWindows: null }]);
+    assert.equal(none.smallestClean, null);
+    assert.equal(none.smallestMostlyClean, null);
+  });
+});
