@@ -4,7 +4,8 @@
  * al_out; both monitors are recorded in this process on one clock. For each system the settings are
  * tried from the smallest up, each up to BENCH_SNAP_TRIES times (1) from a fresh start, and the first that
  * plays the whole tone cleanly in a try is its smallest clean setting; its delay (at the first marker) and
- * the delay's growth per minute (on the clock: see trial()) are reported, and the ratio;
+ * the delay's growth per minute (on the clock: see trial()) are reported, and the ratio (BENCH_SNAP_SURVEY=1:
+ * every setting tried alike instead, the systems interleaved; see SURVEY);
  * also how fast each null sink runs against this machine's clock (30 s of parec, before the trials). Each
  * system runs BENCH_SNAP_SETTLE_MS (5 s) before the signal; the sinks' keepers ask for BENCH_SNAP_KEEPER_MS.
  * The two recordings are placed on the clock by their block stamps around the first marker
