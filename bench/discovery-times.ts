@@ -10,15 +10,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeTestWav } from '../test/support/audio-files.js';
 import { netnsUnavailableReason, NetnsLab, OutputLog } from '../test/support/netns.js';
-import { round } from './support/stats.js';
+import { median, round } from './support/stats.js';
 
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 5));
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 interface Run {
   /** Host process started → listed [ms]. */

@@ -6,7 +6,7 @@
  * any try (the lottery the first-clean search also plays), and its smallest setting clean in at least half
  * its tries (what a user picking that setting would mostly get).
  */
-import { round } from './stats.js';
+import { median, round } from './stats.js';
 
 /** One slot of the schedule: which system, which of its settings, which round. */
 export interface SurveySlot {
@@ -67,26 +67,18 @@ export interface SurveySummary {
   readonly smallestMostlyClean: SmallestSetting | null;
 }
 
-function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
 /** Tallies one system's tries per setting (settings in ascending order) and picks its two smallest settings. */
 export function summarizeSurvey(tries: readonly SurveyTry[]): SurveySummary {
   const settings = [...new Set(tries.map((t) => t.setting))].sort((a, b) => a - b).map((setting): SettingTally => {
     const here = tries.filter((t) => t.setting === setting);
     const ran = here.filter((t) => t.badWindows !== null);
     const cleanDelays = ran.filter((t) => t.badWindows === 0 && t.delayMs !== undefined).map((t) => t.delayMs as number);
-    const middle = median(cleanDelays);
     return {
       setting,
       tries: ran.length,
       clean: ran.filter((t) => t.badWindows === 0).length,
       badWindows: here.map((t) => t.badWindows),
-      medianCleanDelayMs: middle === null ? null : round(middle, 1),
+      medianCleanDelayMs: cleanDelays.length === 0 ? null : round(median(cleanDelays), 1),
     };
   });
   const pick = (ok: (t: SettingTally) => boolean): SmallestSetting | null => {
