@@ -435,21 +435,25 @@ interface SurveyedSystem {
   readonly trouble?: Record<string, RegExp>;
 }
 
+/** What one system's survey gathered: its tries' outcomes, every try's entry, and the settings not to try again. */
+interface SurveyRun {
+  readonly system: SurveyedSystem;
+  readonly tries: SurveyTry[];
+  readonly tried: Record<string, unknown>[];
+  readonly hopeless: Set<number>;
+}
+
 /** Runs the survey (see SURVEY): every system's tries in surveyOrder; a hopeless setting is not tried again. */
 async function survey(systems: readonly SurveyedSystem[], wav: string, layout: ToneLayout): Promise<(SurveySummary & { system: string; tried: Record<string, unknown>[] })[]> {
-  const runs = new Map(systems.map((s) => [s.name, { tries: [] as SurveyTry[], tried: [] as Record<string, unknown>[], hopeless: new Set<number>() }]));
+  const runs = new Map<string, SurveyRun>(systems.map((system) => [system.name, { system, tries: [], tried: [], hopeless: new Set() }]));
   for (const slot of surveyOrder(systems.map((s) => ({ name: s.name, settings: s.settings })), TRIES)) {
-    const system = systems.find((s) => s.name === slot.system) as SurveyedSystem;
-    const run = runs.get(slot.system) as { tries: SurveyTry[]; tried: Record<string, unknown>[]; hopeless: Set<number> };
-    if (run.hopeless.has(slot.setting)) continue;
-    const result = await tryOnce(slot.setting, system.start, wav, layout, system.trouble ?? {}, run.tried);
+    const run = runs.get(slot.system);
+    if (run === undefined || run.hopeless.has(slot.setting)) continue;
+    const result = await tryOnce(slot.setting, run.system.start, wav, layout, run.system.trouble ?? {}, run.tried);
     run.tries.push({ setting: slot.setting, badWindows: result?.badWindows ?? null, ...(result === undefined ? {} : { delayMs: result.delayMs }) });
     if (result === undefined || result.badWindows > HOPELESS_WINDOWS) run.hopeless.add(slot.setting);
   }
-  return systems.map((s) => {
-    const run = runs.get(s.name) as { tries: SurveyTry[]; tried: Record<string, unknown>[] };
-    return { system: s.name, ...summarizeSurvey(run.tries), tried: run.tried };
-  });
+  return [...runs.values()].map((run) => ({ system: run.system.name, ...summarizeSurvey(run.tries), tried: run.tried }));
 }
 
 /** Our delay over theirs at one criterion, or null when either has no such setting. */
