@@ -446,7 +446,7 @@ interface SurveyRun {
 /** Runs the survey (see SURVEY): every system's tries in surveyOrder; a hopeless setting is not tried again. */
 async function survey(systems: readonly SurveyedSystem[], wav: string, layout: ToneLayout): Promise<(SurveySummary & { system: string; tried: Record<string, unknown>[] })[]> {
   const runs = new Map<string, SurveyRun>(systems.map((system) => [system.name, { system, tries: [], tried: [], hopeless: new Set() }]));
-  for (const slot of surveyOrder(systems.map((s) => ({ name: s.name, settings: s.settings })), TRIES)) {
+  for (const slot of surveyOrder(systems, TRIES)) {
     const run = runs.get(slot.system);
     if (run === undefined || run.hopeless.has(slot.setting)) continue;
     const result = await tryOnce(slot.setting, run.system.start, wav, layout, run.system.trouble ?? {}, run.tried);

@@ -81,8 +81,9 @@ export function summarizeSurvey(tries: readonly SurveyTry[]): SurveySummary {
       medianCleanDelayMs: cleanDelays.length === 0 ? null : round(median(cleanDelays), 1),
     };
   });
+  // A setting with a clean try has a median clean delay: only those can be picked.
   const pick = (ok: (t: SettingTally) => boolean): SmallestSetting | null => {
-    const found = settings.find((t) => t.tries > 0 && t.medianCleanDelayMs !== null && ok(t));
+    const found = settings.find((t) => t.medianCleanDelayMs !== null && ok(t));
     return found === undefined ? null : { setting: found.setting, delayMs: found.medianCleanDelayMs as number };
   };
   return {
