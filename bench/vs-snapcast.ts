@@ -381,8 +381,9 @@ async function tryOnce(
 /**
  * AuraLync's listener's own figures over the whole try (its settling and any voided trial included), from the
  * line it prints when stopped: underruns (the jitter buffer's plus PulseAudio's, which it counts apart), packets
- * missing, audio trimmed back to the target, reconnects, drift. A bad window with none of these happened
- * before the listener: at the host or in its capture. Undefined for other systems.
+ * missing, audio trimmed back to the target, reconnects, drift, and the medians of its own latency estimate and
+ * of the jitter it measured. A bad window with none of these happened before the listener: at the host or in its
+ * capture. Undefined for other systems.
  */
 function listenerSummary(log: readonly string[]): Record<string, number> | undefined {
   const line = log.find((l) => l.startsWith('listener: stopped after'));
@@ -395,6 +396,9 @@ function listenerSummary(log: readonly string[]): Record<string, number> | undef
     trimmedMs: figure(/(\d+) ms trimmed/),
     reconnects: figure(/(\d+) reconnects?/),
     driftPpm: figure(/drift ([+-]?\d+) ppm/),
+    // Its own estimate of the delay, capture to its speaker, and the jitter it measured (medians over the try).
+    latencyMs: figure(/latency (\d+) ms/),
+    jitterMs: figure(/jitter (\d+) ms/),
   };
 }
 
