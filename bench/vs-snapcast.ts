@@ -20,7 +20,7 @@
  *   the line it prints when stopped (`listener`: underruns, PulseAudio's among them, missing, trimmed, drift).
  *   BENCH_SNAP_LISTENER_STALL_MS stops the listener's process that long every 2 s (a stall, on purpose).
  * - Snapcast (Debian's snapserver/snapclient, `build/setup-system.sh bench` installs them): parec of
- *   al_src's monitor into a FIFO → snapserver (pipe source, PCM codec, --stream.buffer MS) → snapclient
+ *   al_src's monitor (in fragments of BENCH_SNAP_PAREC_MS, 5) into a FIFO → snapserver (pipe source, PCM codec, --stream.buffer MS) → snapclient
  *   (PulseAudio player into al_out). All on 127.0.0.1. Its other knobs are its defaults unless set:
  *   BENCH_SNAP_CHUNK_MS (20), BENCH_SNAP_PLAYER_MS (the player's buffer_time: 100, or half the stream's
  *   buffer when that is smaller), BENCH_SNAP_PIPE_MS (the pipe source's buffer_ms, its slack for a late
@@ -85,6 +85,12 @@ const LISTENER_STALL_MS = Number(process.env.BENCH_SNAP_LISTENER_STALL_MS ?? 0);
 const LISTENER_STALL_EVERY_MS = Number(process.env.BENCH_SNAP_LISTENER_STALL_EVERY_MS ?? 2000);
 /** PULSE_LATENCY_MSEC for AuraLync's host only (BENCH_SNAP_HOST_PULSE_MS): its capture fragment [ms]; unset: AuraLync's own. */
 const HOST_PULSE_MS = process.env.BENCH_SNAP_HOST_PULSE_MS;
+/**
+ * The fragment Snapcast's parec asks for (BENCH_SNAP_PAREC_MS) [ms]: 5 by default, as AuraLync's host asks for its
+ * own capture, so both get the audio as soon. Its 10 until 2026-12-05 cost Snapcast as it cost AuraLync: at a
+ * 60 ms buffer 62.6-74.3 ms and 0-11 bad windows a try, against 58.3-67.8 ms and 0-3 with 5 (four tries each).
+ */
+const SNAP_PAREC_MS = Number(process.env.BENCH_SNAP_PAREC_MS ?? 5);
 /** Log lines that tell what went wrong in a Snapcast trial (snapserver 0.26 / snapclient 0.26 wording). */
 const SNAPCAST_TROUBLE: Record<string, RegExp> = {
   serverResyncs: /onResync/,
@@ -221,7 +227,7 @@ async function startSnapcast(bufferMs: number, dir: string, log: string[]): Prom
     await waitForLine(log, /PipeStream|pipe|Stream/i, 10_000);
     await sleep(300);
     // parec writes the monitor into the FIFO that snapserver reads.
-    children.push(watch(spawn('sh', ['-c', `exec parec -d al_src.monitor --raw --format=s16le --rate=48000 --channels=2 --latency-msec=10 > '${fifo}'`]), 'parec', log));
+    children.push(watch(spawn('sh', ['-c', `exec parec -d al_src.monitor --raw --format=s16le --rate=48000 --channels=2 --latency-msec=${SNAP_PAREC_MS} > '${fifo}'`]), 'parec', log));
     const client = spawn('snapclient', ['-h', '127.0.0.1', '-p', String(port), '--hostID', 'bench', '--player', `pulse:buffer_time=${playerBufferMs(bufferMs)}`, '-s', 'al_out', '--logsink', 'stderr']);
     children.push(watch(client, 'snapclient', log));
     await waitForLine(log, /snapclient: .*(Connected|ServerSettings|Player name)/i, 15_000);
@@ -497,6 +503,7 @@ export async function runVsSnapcast(): Promise<Record<string, unknown>> {
       settleMs: SETTLE_MS,
       keeperMs: Number(KEEPER_MS),
       hostPulseMs: HOST_PULSE_MS === undefined ? undefined : Number(HOST_PULSE_MS),
+      snapcastParecMs: SNAP_PAREC_MS,
       listenerStall: LISTENER_STALL_MS > 0 ? { ms: LISTENER_STALL_MS, everyMs: LISTENER_STALL_EVERY_MS } : undefined,
       sinkClockPpm: { al_src: round(srcPpm, 0), al_out: round(outPpm, 0) },
       note: 'clean = every 10 ms window of the received 1 kHz tone within 3 dB of its level (else a dropout window) with < 1 % of its energy elsewhere (else a click window); delay at the first marker, growth from the first to the second',

@@ -36,12 +36,13 @@ import {
  * value the user set wins). The monitor hands audio over in fragments this long: it is the capture's
  * share of the end-to-end delay, and each listener's buffer must ride out one fragment's wait (with
  * 20 ms fragments, as until 2026-12-02, listeners got 20 ms bursts). bench/vs-snapcast, PCM at `--latency`
- * 5-20, host capturing in 5 / 10 / 20 ms fragments: 38.6-55.1 / 40.7-59.8 / 57-62 ms (one to three runs
- * each; the listener's PulseAudio buffer 20 ms in all). 10, not 5: a monitor's fragment sets its sink's
- * latency, and on real hardware every other program plays through that sink; 10 is also what Snapcast's
- * parec is given in that bench.
+ * 10 on a real-time PulseAudio, 60 s tones, four tries each interleaved (2026-12-05): with 10 ms fragments
+ * 33.0-36.9 ms end to end and the listener measuring 15-19 ms of jitter on loopback; with 5, 27.6-35.7 ms and
+ * 8-14 (20 s tones, six tries each: 34.2-38.8 against 29.6-33.7 ms, clean in 2 against 3). A monitor's
+ * fragment sets its sink's latency, so the sink wakes twice as often: PulseAudio and the host cost 0.3-1.0
+ * and 0.6-2.3 % more of a core here (30 s each). PipeWire's capture (parec) asks for 5 as well.
  */
-const CAPTURE_PULSE_MS = 10;
+const CAPTURE_PULSE_MS = 5;
 
 /** Options of AudifyCaptureSource. */
 export interface AudifyCaptureOptions {

@@ -17,7 +17,7 @@ import { toolStartError, whenExited } from './pulse-tool-process.js';
 const FRAME_BYTES = 4 * CHANNELS;
 
 /**
- * The fragment parec asks for (--latency-msec) [ms]: 5, half of audify's CAPTURE_PULSE_MS. PipeWire runs the
+ * The fragment parec asks for (--latency-msec) [ms]: 5, as audify's CAPTURE_PULSE_MS. PipeWire runs the
  * graph of the captured device in the largest power-of-two quantum within the stream's latency, 256 frames
  * (5.3 ms) at least: 256 for both 5 and 10 ms (pw-top, 2026-12-05), so 5 wakes nothing more often. A 10 ms
  * fragment then comes as 10 ms reads every 5.3 or 10.6 ms; 5 ms as 5.3 ms reads every 5.3 ms: less to wait
