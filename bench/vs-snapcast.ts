@@ -20,9 +20,9 @@
  *   the line it prints when stopped (`listener`: underruns, PulseAudio's among them, missing, trimmed, drift).
  *   BENCH_SNAP_LISTENER_STALL_MS stops the listener's process that long every 2 s (a stall, on purpose).
  * - Snapcast (Debian's snapserver/snapclient, `build/setup-system.sh bench` installs them): parec of
- *   al_src's monitor (in fragments of BENCH_SNAP_PAREC_MS, 5) into a FIFO → snapserver (pipe source, PCM codec, --stream.buffer MS) → snapclient
- *   (PulseAudio player into al_out). All on 127.0.0.1. Its other knobs are its defaults unless set:
- *   BENCH_SNAP_CHUNK_MS (20), BENCH_SNAP_PLAYER_MS (the player's buffer_time: 100, or half the stream's
+ *   al_src's monitor (in fragments of BENCH_SNAP_PAREC_MS, 5) into a FIFO → snapserver (pipe source, PCM
+ *   codec, --stream.buffer MS) → snapclient (PulseAudio player into al_out). All on 127.0.0.1. Its other
+ *   knobs are its defaults unless set: BENCH_SNAP_CHUNK_MS (20), BENCH_SNAP_PLAYER_MS (the player's buffer_time: 100, or half the stream's
  *   buffer when that is smaller), BENCH_SNAP_PIPE_MS (the pipe source's buffer_ms, its slack for a late
  *   writer, 50). snapclient plays each chunk its buffer after capture whatever the player's buffer_time, so
  *   the player's buffer costs no delay while it is smaller than that buffer. What went wrong in each trial is counted from their logs: the server
@@ -476,6 +476,7 @@ function surveyRatio(ours: SurveySummary | undefined, theirs: SurveySummary | un
 export async function runVsSnapcast(): Promise<Record<string, unknown>> {
   if (!Number.isInteger(TRIES) || TRIES < 1) return { bench: 'vs-snapcast', error: `BENCH_SNAP_TRIES must be a whole number from 1, got '${process.env.BENCH_SNAP_TRIES}'` };
   if (!(HOPELESS_WINDOWS >= 0)) return { bench: 'vs-snapcast', error: `BENCH_SNAP_HOPELESS must be a number from 0, got '${process.env.BENCH_SNAP_HOPELESS}'` };
+  if (!(SNAP_PAREC_MS >= 1 && SNAP_PAREC_MS <= 1000)) return { bench: 'vs-snapcast', error: `BENCH_SNAP_PAREC_MS must be a number of ms from 1 to 1000, got '${process.env.BENCH_SNAP_PAREC_MS}'` };
   const dir = mkdtempSync(join(tmpdir(), 'auralync-bench-snap-'));
   try {
     process.env.AURALYNC_PULSE_KEEPER_MS = KEEPER_MS;
