@@ -17,17 +17,18 @@
  *
  * - AuraLync: `host --device al_src --codec opus|pcm` → `listen --device al_out --latency MS`: Opus (the
  *   default) and PCM (what Snapcast is given here). Each try also reports the listener's own figures, from
- *   the line it prints when stopped (`listener`: underruns, PulseAudio's among them, missing, trimmed, drift).
+ *   the line it prints when stopped (`listener`: underruns, PulseAudio's among them, missing, trimmed, drift,
+ *   its latency estimate and jitter).
  *   BENCH_SNAP_LISTENER_STALL_MS stops the listener's process that long every 2 s (a stall, on purpose).
- * - Snapcast (Debian's snapserver/snapclient, `build/setup-system.sh bench` installs them): parec of
- *   al_src's monitor (in fragments of BENCH_SNAP_PAREC_MS, 5) into a FIFO → snapserver (pipe source, PCM
- *   codec, --stream.buffer MS) → snapclient (PulseAudio player into al_out). All on 127.0.0.1. Its other
- *   knobs are its defaults unless set: BENCH_SNAP_CHUNK_MS (20), BENCH_SNAP_PLAYER_MS (the player's buffer_time: 100, or half the stream's
- *   buffer when that is smaller), BENCH_SNAP_PIPE_MS (the pipe source's buffer_ms, its slack for a late
- *   writer, 50). snapclient plays each chunk its buffer after capture whatever the player's buffer_time, so
- *   the player's buffer costs no delay while it is smaller than that buffer. What went wrong in each trial is counted from their logs: the server
- *   re-timing its source after a late read (resync), the client jumping to re-sync (hard sync), the
- *   player's underflows.
+ * - Snapcast (Debian's snapserver/snapclient, `build/setup-system.sh bench` installs them): parec of al_src's
+ *   monitor (in fragments of BENCH_SNAP_PAREC_MS, by default AuraLync's) into a FIFO → snapserver (pipe source, PCM
+ *   codec, --stream.buffer MS) → snapclient (PulseAudio player into al_out). All on 127.0.0.1. Its other knobs are
+ *   its defaults unless set: BENCH_SNAP_CHUNK_MS (20), BENCH_SNAP_PLAYER_MS (the player's buffer_time: 100, or half
+ *   the stream's buffer when that is smaller), BENCH_SNAP_PIPE_MS (the pipe source's buffer_ms, its slack for a late
+ *   writer, 50). snapclient plays each chunk its buffer after capture whatever the player's buffer_time, so the
+ *   player's buffer costs no delay while it is smaller than that buffer. What went wrong in each trial is counted
+ *   from their logs: the server re-timing its source after a late read (resync), the client jumping to re-sync (hard
+ *   sync), the player's underflows.
  * - PulseAudio's own loopback (`module-loopback source=al_src.monitor sink=al_out latency_msec=MS`), when
  *   BENCH_SNAP_SYSTEMS names `pulse-loopback` (not by default): a control. It carries the tone inside the
  *   sound server with no network and no other process, so whatever glitches it shows at a generous setting
@@ -38,6 +39,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CAPTURE_FRAGMENT_MS } from '../src/adapters/audio/capture-fragment.js';
 import { encodeS16, wavHeader } from '../src/core/wav-format.js';
 import { MAIN_JS } from '../test/support/cli.js';
 import { freePort } from '../test/support/free-port.js';
@@ -86,11 +88,12 @@ const LISTENER_STALL_EVERY_MS = Number(process.env.BENCH_SNAP_LISTENER_STALL_EVE
 /** PULSE_LATENCY_MSEC for AuraLync's host only (BENCH_SNAP_HOST_PULSE_MS): its capture fragment [ms]; unset: AuraLync's own. */
 const HOST_PULSE_MS = process.env.BENCH_SNAP_HOST_PULSE_MS;
 /**
- * The fragment Snapcast's parec asks for (BENCH_SNAP_PAREC_MS) [ms]: 5 by default, as AuraLync's host asks for its
- * own capture, so both get the audio as soon. Its 10 until 2026-12-05 cost Snapcast as it cost AuraLync: at a
- * 60 ms buffer 62.6-74.3 ms and 0-11 bad windows a try, against 58.3-67.8 ms and 0-3 with 5 (four tries each).
+ * The fragment Snapcast's parec asks for (BENCH_SNAP_PAREC_MS) [ms]: by default what AuraLync's host asks for
+ * its own capture (CAPTURE_FRAGMENT_MS, 5), so both get the audio as soon. Its 10 until 2026-12-05 cost Snapcast
+ * as it cost AuraLync: at a 60 ms buffer 62.6-74.3 ms and 0-11 bad windows a try, against 58.3-67.8 ms and 0-3
+ * with 5 (four tries each).
  */
-const SNAP_PAREC_MS = Number(process.env.BENCH_SNAP_PAREC_MS ?? 5);
+const SNAP_PAREC_MS = Number(process.env.BENCH_SNAP_PAREC_MS ?? CAPTURE_FRAGMENT_MS);
 /** Log lines that tell what went wrong in a Snapcast trial (snapserver 0.26 / snapclient 0.26 wording). */
 const SNAPCAST_TROUBLE: Record<string, RegExp> = {
   serverResyncs: /onResync/,

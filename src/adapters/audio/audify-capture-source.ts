@@ -30,19 +30,7 @@ import {
   rtErrorText,
   type RtAudioInstance,
 } from './audify-module.js';
-
-/**
- * The fragment our PulseAudio capture stream asks for [ms] (PULSE_LATENCY_MSEC for this stream only; a
- * value the user set wins). The monitor hands audio over in fragments this long: it is the capture's
- * share of the end-to-end delay, and each listener's buffer must ride out one fragment's wait (with
- * 20 ms fragments, as until 2026-12-02, listeners got 20 ms bursts). bench/vs-snapcast, PCM at `--latency`
- * 10 on a real-time PulseAudio, 60 s tones, four tries each interleaved (2026-12-05): with 10 ms fragments
- * 33.0-36.9 ms end to end and the listener measuring 15-19 ms of jitter on loopback; with 5, 27.6-35.7 ms and
- * 8-14 (20 s tones, six tries each: 34.2-38.8 against 29.6-33.7 ms, clean in 2 against 3). A monitor's
- * fragment sets its sink's latency, so the sink wakes twice as often: PulseAudio and the host cost 0.3-1.0
- * and 0.6-2.3 % more of a core here (30 s each). PipeWire's capture (parec) asks for 5 as well.
- */
-const CAPTURE_PULSE_MS = 5;
+import { CAPTURE_FRAGMENT_MS } from './capture-fragment.js';
 
 /** Options of AudifyCaptureSource. */
 export interface AudifyCaptureOptions {
@@ -123,7 +111,7 @@ export class AudifyCaptureSource implements AudioSource {
       this.unsubscribe = onStreamError((type, message) => this.onBackendError(type, message));
       try {
         openWithPulseLatency(
-          CAPTURE_PULSE_MS,
+          CAPTURE_FRAGMENT_MS,
           () =>
             rt.openStream(
               null,

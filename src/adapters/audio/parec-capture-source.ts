@@ -11,19 +11,11 @@ import { CaptureStamps } from '../../core/capture-stamps.js';
 import { AuraError } from '../../core/errors.js';
 import type { AudioSource, AudioSourceHandlers } from '../../ports/audio-source.js';
 import { parsePacatLine } from './pacat-playback-sink.js';
+import { CAPTURE_FRAGMENT_MS } from './capture-fragment.js';
 import { toolStartError, whenExited } from './pulse-tool-process.js';
 
 /** Bytes per frame: two float32 samples. */
 const FRAME_BYTES = 4 * CHANNELS;
-
-/**
- * The fragment parec asks for (--latency-msec) [ms]: 5, as audify's CAPTURE_PULSE_MS. PipeWire runs the
- * graph of the captured device in the largest power-of-two quantum within the stream's latency, 256 frames
- * (5.3 ms) at least: 256 for both 5 and 10 ms (pw-top, 2026-12-05), so 5 wakes nothing more often. A 10 ms
- * fragment then comes as 10 ms reads every 5.3 or 10.6 ms; 5 ms as 5.3 ms reads every 5.3 ms: less to wait
- * for and less jitter for each listener to ride out (docs/latency.md, PipeWire).
- */
-const PAREC_FRAGMENT_MS = 5;
 
 /** Options of ParecCaptureSource. */
 export interface ParecCaptureOptions {
@@ -40,7 +32,7 @@ export interface ParecCaptureOptions {
 }
 
 /**
- * Captures a PulseAudio source in blocks of exactly BLOCK_FRAMES frames, in fragments of PAREC_FRAGMENT_MS.
+ * Captures a PulseAudio source in blocks of exactly BLOCK_FRAMES frames, in fragments of CAPTURE_FRAGMENT_MS.
  * Each read from the pipe is stamped as audify's callbacks are (CaptureStamps,
  * from the clock when it was read, less the frames after each block's first).
  */
@@ -77,7 +69,7 @@ export class ParecCaptureSource implements AudioSource {
         '--format=float32le',
         `--rate=${SAMPLE_RATE}`,
         `--channels=${CHANNELS}`,
-        `--latency-msec=${PAREC_FRAGMENT_MS}`,
+        `--latency-msec=${CAPTURE_FRAGMENT_MS}`,
         `--device=${this.options.sourceName}`,
         '--client-name=AuraLync',
         '--stream-name=AuraLync capture',
