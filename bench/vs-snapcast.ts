@@ -13,7 +13,8 @@
  * The recording of al_src is checked the same way: a trial whose tone was not clean going in is void and
  * run once more. Each trial reports the CPU time stolen by the hypervisor while it ran (stealPct, see
  * support/cpu-steal.ts): glitches on these shared machines move with it, so a trial with more than 3 % is
- * void too and run again (twice at most).
+ * void too and run again (twice at most). BENCH_SNAP_STALL_METER=1 also reports, per trial, the stalls of the
+ * whole machine while the tone played and which bad windows came with one (`machine`, support/machine-stalls.ts).
  *
  * - AuraLync: `host --device al_src --codec opus|pcm` → `listen --device al_out --latency MS`: Opus (the
  *   default) and PCM (what Snapcast is given here). Each try also reports the listener's own figures, from
@@ -50,6 +51,7 @@ import { cpuTicks, stealPercentSince } from './support/cpu-steal.js';
 import { sinkClockPpm } from './support/sink-clock.js';
 import { stopAll } from './support/stop-children.js';
 import { round } from './support/stats.js';
+import { STALL_MIN_MS, countNearStalls, startMachineStallMeter, type MachineStallMeter } from './support/machine-stalls.js';
 import { badWindows, delayAt, markedTone, type ToneLayout } from './support/tone-check.js';
 import { summarizeSurvey, surveyOrder, type SurveySummary, type SurveyTry } from './support/clean-survey.js';
 
@@ -130,6 +132,12 @@ const HOPELESS_WINDOWS = Number(process.env.BENCH_SNAP_HOPELESS ?? 60);
  * how lucky one try was, decided its figure; the survey gives every system the same chances at the same times.
  */
 const SURVEY = process.env.BENCH_SNAP_SURVEY === '1';
+/**
+ * BENCH_SNAP_STALL_METER=1 runs support/machine-stalls.ts beside the tries: each trial then reports the stalls of
+ * the whole machine while its tone played and how many of its bad windows came with one (`machine`).
+ */
+const STALL_METER = process.env.BENCH_SNAP_STALL_METER === '1';
+let meter: MachineStallMeter | undefined;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -271,6 +279,7 @@ async function trial(
   firstBadS: number | undefined;
   sentBadWindows: number;
   stealPct: number | undefined;
+  machine?: MachineFigures;
 }> {
   const ticksBefore = cpuTicks();
   const [sent, received] = await Promise.all([recordMonitor('Monitor of al_src'), recordMonitor('Monitor of al_out')]);
@@ -308,6 +317,13 @@ async function trial(
   // The tone as it went in: a gap there (paplay or the recorder) is no fault of the system under test.
   const sentQuality = badWindows(aligned, layout, 0, 0);
   const minutes = (layout.marker2 - layout.marker1) / 48_000 / 60;
+  // When each window of the tone (frame `at` of the signal) played on al_out [ms since the epoch].
+  const playedAtMs = (at: number) => {
+    const frame = at + onset - layout.marker1;
+    const progress = (at - layout.marker1) / (layout.marker2 - layout.marker1);
+    return performance.timeOrigin + sent.startNear(frame) + frame / 48 + (delay1 + (delay2 - delay1) * progress) / 48;
+  };
+  const machine = meter === undefined ? undefined : machineFigures(meter, playedAtMs(layout.toneStart), playedAtMs(layout.toneEnd), quality.badAt.map(playedAtMs));
   return {
     delayMs: round(delay1 / 48, 1),
     growthMsPerMin: round((delay2OnClock - delay1) / 48 / minutes, 2),
@@ -319,6 +335,39 @@ async function trial(
     firstBadS: quality.firstBadS === undefined ? undefined : round(quality.firstBadS, 2),
     sentBadWindows: sentQuality.bad,
     stealPct,
+    ...(machine === undefined ? {} : { machine }),
+  };
+}
+
+/** What the machine-stall meter saw during one tone, and which of its bad windows came with a stall. */
+interface MachineFigures {
+  /** Stalls of the whole machine while the tone played: how many, the longest [ms], how many of 20 ms or more. */
+  readonly stalls: number;
+  readonly longestStallMs: number;
+  readonly stallsOver20Ms: number;
+  /** Bad windows that played from 20 ms before a stall to STALL_AFTERMATH_MS after it. */
+  readonly badWindowsNearStall: number;
+  /** Each stall of 15 ms or more: [s from the tone's start, ms]; each bad window's start [s] (the first 40). */
+  readonly stallsAtS: [number, number][];
+  readonly badAtS: number[];
+}
+
+/**
+ * How long after a stall of the machine a bad window is put down to it [ms]: a sink that ran dry waits to fill
+ * again, and the listener trims what arrived meanwhile, so one stall's windows spread over ~100-200 ms.
+ */
+const STALL_AFTERMATH_MS = 250;
+
+function machineFigures(meter: MachineStallMeter, fromMs: number, toMs: number, badAtMs: readonly number[]): MachineFigures {
+  const stalls = meter.stalls().filter((s) => s.endMs >= fromMs && s.startMs <= toMs);
+  const lengths = stalls.map((s) => s.endMs - s.startMs);
+  return {
+    stalls: stalls.length,
+    longestStallMs: round(Math.max(0, ...lengths), 1),
+    stallsOver20Ms: lengths.filter((ms) => ms >= 20).length,
+    badWindowsNearStall: countNearStalls(badAtMs, stalls, 20, STALL_AFTERMATH_MS),
+    stallsAtS: stalls.filter((s) => s.endMs - s.startMs >= 15).map((s) => [round((s.startMs - fromMs) / 1000, 2), round(s.endMs - s.startMs, 1)]),
+    badAtS: badAtMs.slice(0, 40).map((ms) => round((ms - fromMs) / 1000, 2)),
   };
 }
 
@@ -484,6 +533,7 @@ export async function runVsSnapcast(): Promise<Record<string, unknown>> {
   try {
     process.env.AURALYNC_PULSE_KEEPER_MS = KEEPER_MS;
     Object.assign(process.env, await startPulse());
+    if (STALL_METER) meter = startMachineStallMeter();
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     return { bench: 'vs-snapcast', skipped: (err as Error).message };
@@ -508,6 +558,7 @@ export async function runVsSnapcast(): Promise<Record<string, unknown>> {
       keeperMs: Number(KEEPER_MS),
       hostPulseMs: HOST_PULSE_MS === undefined ? undefined : Number(HOST_PULSE_MS),
       snapcastParecMs: SNAP_PAREC_MS,
+      stallMeter: meter === undefined ? undefined : { realtime: meter.realtime, reportsFromMs: STALL_MIN_MS },
       listenerStall: LISTENER_STALL_MS > 0 ? { ms: LISTENER_STALL_MS, everyMs: LISTENER_STALL_EVERY_MS } : undefined,
       sinkClockPpm: { al_src: round(srcPpm, 0), al_out: round(outPpm, 0) },
       note: 'clean = every 10 ms window of the received 1 kHz tone within 3 dB of its level (else a dropout window) with < 1 % of its energy elsewhere (else a click window); delay at the first marker, growth from the first to the second',
@@ -565,6 +616,7 @@ export async function runVsSnapcast(): Promise<Record<string, unknown>> {
       ratioPcmVsSnapcastDefault: ratio(pcm, snapDefault),
     };
   } finally {
+    meter?.stop();
     await stopPulse();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -72,14 +72,15 @@ function fit(window: Float32Array): { amplitude: number; residual: number } {
  * Counts 10 ms windows of the received tone that are not clean: level more than 3 dB off the tone's
  * (`levelOff`: a dropout, a gap of silence), or else more than 1 % of the window's energy not at 1 kHz
  * (`impure`: a click, a jump of a few samples). `received` is
- * aligned by the delays at the two markers, interpolated (the delay may grow during the run).
+ * aligned by the delays at the two markers, interpolated (the delay may grow during the run). `badAt`: where
+ * each bad window starts in the sent signal [frames].
  */
 export function badWindows(
   received: Float32Array,
   layout: ToneLayout,
   delay1: number,
   delay2: number,
-): { windows: number; bad: number; levelOff: number; impure: number; firstBadS: number | undefined } {
+): { windows: number; bad: number; levelOff: number; impure: number; firstBadS: number | undefined; badAt: number[] } {
   const from = layout.toneStart + RATE / 5;
   const to = layout.toneEnd - RATE / 5;
   let windows = 0;
@@ -87,6 +88,7 @@ export function badWindows(
   let levelOff = 0;
   let impure = 0;
   let firstBadS: number | undefined;
+  const badAt: number[] = [];
   for (let at = from; at + WINDOW <= to; at += WINDOW) {
     const progress = (at - layout.marker1) / (layout.marker2 - layout.marker1);
     const start = Math.round(at + delay1 + (delay2 - delay1) * progress);
@@ -100,7 +102,8 @@ export function badWindows(
     if (off || noisy) {
       bad++;
       firstBadS ??= (at - layout.toneStart) / RATE;
+      badAt.push(at);
     }
   }
-  return { windows, bad, levelOff, impure, firstBadS };
+  return { windows, bad, levelOff, impure, firstBadS, badAt };
 }

@@ -1,0 +1,76 @@
+/**
+ * Times when this machine did not run at all, measured beside a benchmark: a child process at real-time
+ * priority (SCHED_FIFO 20 through `chrt`, above the private PulseAudio's SCHED_RR 5; plain priority where
+ * chrt is refused) sleeps 1 ms at a time and reports every wake-up that came STALL_MIN_MS or more late.
+ * Nothing on these 2 cores outranks it, so such a gap is the virtual machine stopped (the hypervisor, or the
+ * guest's kernel), not another program taking the CPU. Measured on an idle machine (2026-12-05): at 16:00 in
+ * 120 s the real-time meter and a plain one saw the same two gaps (16 and 11 ms) at the same moments, and the
+ * plain one two more of its own (29, 20 ms); at 16:26 in 150 s two real-time meters, one pinned to each core,
+ * saw the same ~150 gaps of 8-41 ms within a millisecond of each other, in spells of 10-30 s. The whole machine
+ * stops, both cores at once, so one meter is enough.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+
+/** The shortest late wake-up reported [ms]. */
+export const STALL_MIN_MS = 8;
+
+/** One stretch the meter did not run: from `startMs` to `endMs` [ms since the epoch]. */
+export interface MachineStall {
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+/** A running meter: the stalls so far, at which priority it runs, stop(). */
+export interface MachineStallMeter {
+  readonly realtime: boolean;
+  stalls(): readonly MachineStall[];
+  stop(): void;
+}
+
+// The child prints "<end of the gap, ms since the epoch> <gap ms>" per late wake-up.
+const CHILD = `
+const { performance } = require('node:perf_hooks');
+const min = Number(process.argv[1]);
+let last = performance.now();
+const tick = () => {
+  const now = performance.now();
+  if (now - last >= min + 1) process.stdout.write((performance.timeOrigin + now).toFixed(1) + ' ' + (now - last - 1).toFixed(1) + '\\n');
+  last = now;
+  setTimeout(tick, 1);
+};
+setTimeout(tick, 1);
+`;
+
+/** Starts the meter; stop() it when done. */
+export function startMachineStallMeter(): MachineStallMeter {
+  const realtime = spawnSync('chrt', ['-f', '20', 'true']).status === 0;
+  const args = ['-e', CHILD, String(STALL_MIN_MS)];
+  const child = realtime ? spawn('chrt', ['-f', '20', process.execPath, ...args]) : spawn(process.execPath, args);
+  const stalls: MachineStall[] = [];
+  let rest = '';
+  child.stdout.on('data', (bytes: Buffer) => {
+    const lines = (rest + bytes.toString()).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) {
+      const [end, gap] = line.split(' ').map(Number);
+      if (Number.isFinite(end) && Number.isFinite(gap)) stalls.push({ startMs: end! - gap!, endMs: end! });
+    }
+  });
+  child.on('error', () => {});
+  return {
+    realtime,
+    stalls: () => stalls,
+    stop: () => {
+      child.kill('SIGKILL');
+    },
+  };
+}
+
+/**
+ * Of the moments in `atMs` [ms since the epoch], how many fall in or up to `afterMs` after a stall (from
+ * `beforeMs` before its start): what a stall of the whole machine plausibly caused, as the sound server
+ * renders the missed time at once when it runs again and a stream that held less runs dry.
+ */
+export function countNearStalls(atMs: readonly number[], stalls: readonly MachineStall[], beforeMs: number, afterMs: number): number {
+  return atMs.filter((at) => stalls.some((s) => at >= s.startMs - beforeMs && at <= s.endMs + afterMs)).length;
+}
