@@ -51,7 +51,7 @@ import { cpuTicks, stealPercentSince } from './support/cpu-steal.js';
 import { sinkClockPpm } from './support/sink-clock.js';
 import { stopAll } from './support/stop-children.js';
 import { round } from './support/stats.js';
-import { STALL_MIN_MS, countNearStalls, startMachineStallMeter, type MachineStallMeter } from './support/machine-stalls.js';
+import { STALL_MIN_MS, countNearStalls, mergeStalls, startMachineStallMeter, type MachineStallMeter } from './support/machine-stalls.js';
 import { badWindows, delayAt, markedTone, type ToneLayout } from './support/tone-check.js';
 import { summarizeSurvey, surveyOrder, type SurveySummary, type SurveyTry } from './support/clean-survey.js';
 
@@ -341,14 +341,15 @@ async function trial(
 
 /** What the machine-stall meter saw during one tone, and which of its bad windows came with a stall. */
 interface MachineFigures {
-  /** Stalls of the whole machine while the tone played: how many, the longest [ms], how many of 20 ms or more. */
+  /** Stalls of any core while the tone played (overlapping ones as one): how many, of one core alone, the longest [ms], of 20 ms or more. */
   readonly stalls: number;
+  readonly oneCoreStalls: number;
   readonly longestStallMs: number;
   readonly stallsOver20Ms: number;
   /** Bad windows that played from 20 ms before a stall to STALL_AFTERMATH_MS after it. */
   readonly badWindowsNearStall: number;
-  /** Each stall of 15 ms or more: [s from the tone's start, ms]; each bad window's start [s] (the first 40). */
-  readonly stallsAtS: [number, number][];
+  /** Each stall of 15 ms or more: [s from the tone's start, ms, cores]; each bad window's start [s] (the first 40). */
+  readonly stallsAtS: [number, number, number][];
   readonly badAtS: number[];
 }
 
@@ -359,14 +360,15 @@ interface MachineFigures {
 const STALL_AFTERMATH_MS = 250;
 
 function machineFigures(meter: MachineStallMeter, fromMs: number, toMs: number, badAtMs: readonly number[]): MachineFigures {
-  const stalls = meter.stalls().filter((s) => s.endMs >= fromMs && s.startMs <= toMs);
+  const stalls = mergeStalls(meter.stalls()).filter((s) => s.endMs >= fromMs && s.startMs <= toMs);
   const lengths = stalls.map((s) => s.endMs - s.startMs);
   return {
     stalls: stalls.length,
+    oneCoreStalls: stalls.filter((s) => s.cores === 1).length,
     longestStallMs: round(Math.max(0, ...lengths), 1),
     stallsOver20Ms: lengths.filter((ms) => ms >= 20).length,
     badWindowsNearStall: countNearStalls(badAtMs, stalls, 20, STALL_AFTERMATH_MS),
-    stallsAtS: stalls.filter((s) => s.endMs - s.startMs >= 15).map((s) => [round((s.startMs - fromMs) / 1000, 2), round(s.endMs - s.startMs, 1)]),
+    stallsAtS: stalls.filter((s) => s.endMs - s.startMs >= 15).map((s) => [round((s.startMs - fromMs) / 1000, 2), round(s.endMs - s.startMs, 1), s.cores]),
     badAtS: badAtMs.slice(0, 40).map((ms) => round((ms - fromMs) / 1000, 2)),
   };
 }

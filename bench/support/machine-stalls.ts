@@ -1,23 +1,25 @@
 /**
- * Times when this machine did not run at all, measured beside a benchmark: a child process at real-time
- * priority (SCHED_FIFO 20 through `chrt`, above the private PulseAudio's SCHED_RR 5; plain priority where
- * chrt is refused) sleeps 1 ms at a time and reports every wake-up that came STALL_MIN_MS or more late.
- * Nothing on these 2 cores outranks it, so such a gap is the virtual machine stopped (the hypervisor, or the
- * guest's kernel), not another program taking the CPU. Measured on an idle machine (2026-12-05): at 16:00 in
+ * Times when this machine's cores did not run, measured beside a benchmark: on each core a child process
+ * pinned there (`taskset`) at real-time priority (SCHED_FIFO 20 through `chrt`, above the private PulseAudio's
+ * SCHED_RR 5; plain priority where chrt is refused) sleeps 1 ms at a time and reports every wake-up that came
+ * STALL_MIN_MS or more late. Nothing on these 2 cores outranks it, so such a gap is that core stopped (the
+ * hypervisor, or the guest's kernel), not another program taking the CPU. Measured on an idle machine (2026-12-05): at 16:00 in
  * 120 s the real-time meter and a plain one saw the same two gaps (16 and 11 ms) at the same moments, and the
  * plain one two more of its own (29, 20 ms); at 16:26 in 150 s two real-time meters, one pinned to each core,
  * saw the same ~150 gaps of 8-41 ms within a millisecond of each other, in spells of 10-30 s. The whole machine
- * stops, both cores at once, so one meter is enough.
+ * stops, both cores at once, mostly; a meter per core also catches one core stopped alone.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 
 /** The shortest late wake-up reported [ms]. */
 export const STALL_MIN_MS = 8;
 
-/** One stretch the meter did not run: from `startMs` to `endMs` [ms since the epoch]. */
+/** One stretch a core did not run: from `startMs` to `endMs` [ms since the epoch], on core `core`. */
 export interface MachineStall {
   readonly startMs: number;
   readonly endMs: number;
+  readonly core: number;
 }
 
 /** A running meter: the stalls so far, at which priority it runs, stop(). */
@@ -41,27 +43,32 @@ const tick = () => {
 setTimeout(tick, 1);
 `;
 
-/** Starts the meter; stop() it when done. */
+/** Starts the meter, one child per core; stop() it when done. */
 export function startMachineStallMeter(): MachineStallMeter {
   const realtime = spawnSync('chrt', ['-f', '20', 'true']).status === 0;
-  const args = ['-e', CHILD, String(STALL_MIN_MS)];
-  const child = realtime ? spawn('chrt', ['-f', '20', process.execPath, ...args]) : spawn(process.execPath, args);
+  const pinned = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
   const stalls: MachineStall[] = [];
-  let rest = '';
-  child.stdout.on('data', (bytes: Buffer) => {
-    const lines = (rest + bytes.toString()).split('\n');
-    rest = lines.pop() ?? '';
-    for (const line of lines) {
-      const [end, gap] = line.split(' ').map(Number);
-      if (Number.isFinite(end) && Number.isFinite(gap)) stalls.push({ startMs: end! - gap!, endMs: end! });
-    }
-  });
-  child.on('error', () => {});
+  const children: ChildProcess[] = [];
+  for (let core = 0; core < (pinned ? availableParallelism() : 1); core++) {
+    const command = [...(pinned ? ['taskset', '-c', String(core)] : []), ...(realtime ? ['chrt', '-f', '20'] : []), process.execPath, '-e', CHILD, String(STALL_MIN_MS)];
+    const child = spawn(command[0]!, command.slice(1));
+    children.push(child);
+    let rest = '';
+    child.stdout!.on('data', (bytes: Buffer) => {
+      const lines = (rest + bytes.toString()).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) {
+        const [end, gap] = line.split(' ').map(Number);
+        if (Number.isFinite(end) && Number.isFinite(gap)) stalls.push({ startMs: end! - gap!, endMs: end!, core });
+      }
+    });
+    child.on('error', () => {});
+  }
   return {
     realtime,
     stalls: () => stalls,
     stop: () => {
-      child.kill('SIGKILL');
+      for (const child of children) child.kill('SIGKILL');
     },
   };
 }
@@ -71,6 +78,19 @@ export function startMachineStallMeter(): MachineStallMeter {
  * `beforeMs` before its start): what a stall of the whole machine plausibly caused, as the sound server
  * renders the missed time at once when it runs again and a stream that held less runs dry.
  */
-export function countNearStalls(atMs: readonly number[], stalls: readonly MachineStall[], beforeMs: number, afterMs: number): number {
+export function countNearStalls(atMs: readonly number[], stalls: readonly { readonly startMs: number; readonly endMs: number }[], beforeMs: number, afterMs: number): number {
   return atMs.filter((at) => stalls.some((s) => at >= s.startMs - beforeMs && at <= s.endMs + afterMs)).length;
+}
+
+/** Stalls of any core merged where they overlap: each with how many cores it stopped (1: one core alone). */
+export function mergeStalls(stalls: readonly MachineStall[]): { startMs: number; endMs: number; cores: number }[] {
+  const merged: { startMs: number; endMs: number; coreSet: Set<number> }[] = [];
+  for (const s of [...stalls].sort((a, b) => a.startMs - b.startMs)) {
+    const last = merged[merged.length - 1];
+    if (last !== undefined && s.startMs <= last.endMs) {
+      last.endMs = Math.max(last.endMs, s.endMs);
+      last.coreSet.add(s.core);
+    } else merged.push({ startMs: s.startMs, endMs: s.endMs, coreSet: new Set([s.core]) });
+  }
+  return merged.map(({ startMs, endMs, coreSet }) => ({ startMs, endMs, cores: coreSet.size }));
 }
