@@ -348,6 +348,13 @@ interface MachineFigures {
   readonly stallsOver20Ms: number;
   /** Bad windows that played from 20 ms before a stall to STALL_AFTERMATH_MS after it. */
   readonly badWindowsNearStall: number;
+  /**
+   * Waits of 12 ms or more of the plain-priority meters with no stall under them (the core busy with something
+   * else): how many, the longest [ms], and how many bad windows not near a stall played near one.
+   */
+  readonly busyWaits: number;
+  readonly longestBusyWaitMs: number;
+  readonly badWindowsNearBusyWait: number;
   /** Each stall of 15 ms or more: [s from the tone's start, ms, cores]; each bad window's start [s] (the first 40). */
   readonly stallsAtS: [number, number, number][];
   readonly badAtS: number[];
@@ -362,12 +369,19 @@ const STALL_AFTERMATH_MS = 250;
 function machineFigures(meter: MachineStallMeter, fromMs: number, toMs: number, badAtMs: readonly number[]): MachineFigures {
   const stalls = mergeStalls(meter.stalls()).filter((s) => s.endMs >= fromMs && s.startMs <= toMs);
   const lengths = stalls.map((s) => s.endMs - s.startMs);
+  const busy = mergeStalls(meter.waits()).filter(
+    (w) => w.endMs - w.startMs >= 12 && w.endMs >= fromMs && w.startMs <= toMs && !stalls.some((s) => s.startMs < w.endMs && s.endMs > w.startMs),
+  );
+  const notNearStall = badAtMs.filter((at) => countNearStalls([at], stalls, 20, STALL_AFTERMATH_MS) === 0);
   return {
     stalls: stalls.length,
     oneCoreStalls: stalls.filter((s) => s.cores === 1).length,
     longestStallMs: round(Math.max(0, ...lengths), 1),
     stallsOver20Ms: lengths.filter((ms) => ms >= 20).length,
-    badWindowsNearStall: countNearStalls(badAtMs, stalls, 20, STALL_AFTERMATH_MS),
+    badWindowsNearStall: badAtMs.length - notNearStall.length,
+    busyWaits: busy.length,
+    longestBusyWaitMs: round(Math.max(0, ...busy.map((w) => w.endMs - w.startMs)), 1),
+    badWindowsNearBusyWait: countNearStalls(notNearStall, busy, 20, STALL_AFTERMATH_MS),
     stallsAtS: stalls.filter((s) => s.endMs - s.startMs >= 15).map((s) => [round((s.startMs - fromMs) / 1000, 2), round(s.endMs - s.startMs, 1), s.cores]),
     badAtS: badAtMs.slice(0, 40).map((ms) => round((ms - fromMs) / 1000, 2)),
   };

@@ -22,10 +22,15 @@ export interface MachineStall {
   readonly core: number;
 }
 
-/** A running meter: the stalls so far, at which priority it runs, stop(). */
+/**
+ * A running meter: the stalls so far, at which priority it runs, stop(). `waits()` are the late wake-ups of a
+ * plain-priority twin on each core, as the host and the listener run: where one has no stall under it, the core
+ * ran but gave its time to something else first (PulseAudio's real-time threads, another program).
+ */
 export interface MachineStallMeter {
   readonly realtime: boolean;
   stalls(): readonly MachineStall[];
+  waits(): readonly MachineStall[];
   stop(): void;
 }
 
@@ -43,14 +48,15 @@ const tick = () => {
 setTimeout(tick, 1);
 `;
 
-/** Starts the meter, one child per core; stop() it when done. */
+/** Starts the meter, a real-time child and a plain one per core; stop() it when done. */
 export function startMachineStallMeter(): MachineStallMeter {
   const realtime = spawnSync('chrt', ['-f', '20', 'true']).status === 0;
   const pinned = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
   const stalls: MachineStall[] = [];
+  const waits: MachineStall[] = [];
   const children: ChildProcess[] = [];
-  for (let core = 0; core < (pinned ? availableParallelism() : 1); core++) {
-    const command = [...(pinned ? ['taskset', '-c', String(core)] : []), ...(realtime ? ['chrt', '-f', '20'] : []), process.execPath, '-e', CHILD, String(STALL_MIN_MS)];
+  const start = (core: number, rt: boolean, into: MachineStall[]) => {
+    const command = [...(pinned ? ['taskset', '-c', String(core)] : []), ...(rt ? ['chrt', '-f', '20'] : []), process.execPath, '-e', CHILD, String(STALL_MIN_MS)];
     const child = spawn(command[0]!, command.slice(1));
     children.push(child);
     let rest = '';
@@ -59,14 +65,19 @@ export function startMachineStallMeter(): MachineStallMeter {
       rest = lines.pop() ?? '';
       for (const line of lines) {
         const [end, gap] = line.split(' ').map(Number);
-        if (Number.isFinite(end) && Number.isFinite(gap)) stalls.push({ startMs: end! - gap!, endMs: end!, core });
+        if (Number.isFinite(end) && Number.isFinite(gap)) into.push({ startMs: end! - gap!, endMs: end!, core });
       }
     });
     child.on('error', () => {});
+  };
+  for (let core = 0; core < (pinned ? availableParallelism() : 1); core++) {
+    start(core, realtime, stalls);
+    if (realtime) start(core, false, waits);
   }
   return {
     realtime,
     stalls: () => stalls,
+    waits: () => waits,
     stop: () => {
       for (const child of children) child.kill('SIGKILL');
     },
