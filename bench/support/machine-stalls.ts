@@ -3,7 +3,8 @@
  * pinned there (`taskset`) at real-time priority (SCHED_FIFO 20 through `chrt`, above the private PulseAudio's
  * SCHED_RR 5; plain priority where chrt is refused) sleeps 1 ms at a time and reports every wake-up that came
  * STALL_MIN_MS or more late. Nothing on these 2 cores outranks it, so such a gap is that core stopped (the
- * hypervisor, or the guest's kernel), not another program taking the CPU. Measured on an idle machine (2026-12-05): at 16:00 in
+ * hypervisor, or the guest's kernel), not another program taking the CPU. A plain-priority twin on each core
+ * (`waits()`) tells a core busy with something else from one that stopped. Measured on an idle machine (2026-12-05): at 16:00 in
  * 120 s the real-time meter and a plain one saw the same two gaps (16 and 11 ms) at the same moments, and the
  * plain one two more of its own (29, 20 ms); at 16:26 in 150 s two real-time meters, one pinned to each core,
  * saw the same ~150 gaps of 8-41 ms within a millisecond of each other, in spells of 10-30 s. The whole machine
