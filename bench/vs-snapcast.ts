@@ -51,7 +51,7 @@ import { cpuTicks, stealPercentSince } from './support/cpu-steal.js';
 import { sinkClockPpm } from './support/sink-clock.js';
 import { stopAll } from './support/stop-children.js';
 import { round } from './support/stats.js';
-import { STALL_MIN_MS, countNearStalls, mergeStalls, startMachineStallMeter, type MachineStallMeter } from './support/machine-stalls.js';
+import { STALL_MIN_MS, countNearStalls, isNearStall, mergeStalls, startMachineStallMeter, type MachineStallMeter } from './support/machine-stalls.js';
 import { badWindows, delayAt, markedTone, type ToneLayout } from './support/tone-check.js';
 import { summarizeSurvey, surveyOrder, type SurveySummary, type SurveyTry } from './support/clean-survey.js';
 
@@ -134,7 +134,7 @@ const HOPELESS_WINDOWS = Number(process.env.BENCH_SNAP_HOPELESS ?? 60);
 const SURVEY = process.env.BENCH_SNAP_SURVEY === '1';
 /**
  * BENCH_SNAP_STALL_METER=1 runs support/machine-stalls.ts beside the tries: each trial then reports the stalls of
- * the whole machine while its tone played and how many of its bad windows came with one (`machine`).
+ * the machine's cores while its tone played and how many of its bad windows came with one (`machine`).
  */
 const STALL_METER = process.env.BENCH_SNAP_STALL_METER === '1';
 let meter: MachineStallMeter | undefined;
@@ -349,7 +349,7 @@ interface MachineFigures {
   /** Bad windows that played from 20 ms before a stall to STALL_AFTERMATH_MS after it. */
   readonly badWindowsNearStall: number;
   /**
-   * Waits of 12 ms or more of the plain-priority meters with no stall under them (the core busy with something
+   * Waits of BUSY_WAIT_MIN_MS or more of the plain-priority meters with no stall under them (the core busy with something
    * else): how many, the longest [ms], and how many bad windows not near a stall played near one.
    */
   readonly busyWaits: number;
@@ -365,14 +365,16 @@ interface MachineFigures {
  * again, and the listener trims what arrived meanwhile, so one stall's windows spread over ~100-200 ms.
  */
 const STALL_AFTERMATH_MS = 250;
+/** The shortest wait of a plain-priority meter counted as a busy core [ms]: what empties PulseAudio's ~12.5 ms at --latency 10. */
+const BUSY_WAIT_MIN_MS = 12;
 
 function machineFigures(meter: MachineStallMeter, fromMs: number, toMs: number, badAtMs: readonly number[]): MachineFigures {
   const stalls = mergeStalls(meter.stalls()).filter((s) => s.endMs >= fromMs && s.startMs <= toMs);
   const lengths = stalls.map((s) => s.endMs - s.startMs);
   const busy = mergeStalls(meter.waits()).filter(
-    (w) => w.endMs - w.startMs >= 12 && w.endMs >= fromMs && w.startMs <= toMs && !stalls.some((s) => s.startMs < w.endMs && s.endMs > w.startMs),
+    (w) => w.endMs - w.startMs >= BUSY_WAIT_MIN_MS && w.endMs >= fromMs && w.startMs <= toMs && !stalls.some((s) => s.startMs < w.endMs && s.endMs > w.startMs),
   );
-  const notNearStall = badAtMs.filter((at) => countNearStalls([at], stalls, 20, STALL_AFTERMATH_MS) === 0);
+  const notNearStall = badAtMs.filter((at) => !isNearStall(at, stalls, 20, STALL_AFTERMATH_MS));
   return {
     stalls: stalls.length,
     oneCoreStalls: stalls.filter((s) => s.cores === 1).length,

@@ -4,11 +4,14 @@
  * SCHED_RR 5; plain priority where chrt is refused) sleeps 1 ms at a time and reports every wake-up that came
  * STALL_MIN_MS or more late. Nothing on these 2 cores outranks it, so such a gap is that core stopped (the
  * hypervisor, or the guest's kernel), not another program taking the CPU. A plain-priority twin on each core
- * (`waits()`) tells a core busy with something else from one that stopped. Measured on an idle machine (2026-12-05): at 16:00 in
- * 120 s the real-time meter and a plain one saw the same two gaps (16 and 11 ms) at the same moments, and the
- * plain one two more of its own (29, 20 ms); at 16:26 in 150 s two real-time meters, one pinned to each core,
- * saw the same ~150 gaps of 8-41 ms within a millisecond of each other, in spells of 10-30 s. The whole machine
- * stops, both cores at once, mostly; a meter per core also catches one core stopped alone.
+ * (`waits()`) tells a core busy with something else from one that stopped. Opt-in in the benchmarks: the four
+ * children wake 1000 times a second each.
+ *
+ * Measured on an idle machine (2026-12-05): at 16:00 in 120 s the real-time meter and a plain one saw the same
+ * two gaps (16 and 11 ms) at the same moments, and the plain one two more of its own (29, 20 ms); at 16:26 in
+ * 150 s two real-time meters, one pinned to each core, saw the same ~150 gaps of 8-41 ms within a millisecond of
+ * each other, in spells of 10-30 s. The whole machine stops, both cores at once, mostly; a meter per core also
+ * catches one core stopped alone.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -85,13 +88,21 @@ export function startMachineStallMeter(): MachineStallMeter {
   };
 }
 
+/** A stretch of time [ms since the epoch]. */
+type Stretch = { readonly startMs: number; readonly endMs: number };
+
 /**
- * Of the moments in `atMs` [ms since the epoch], how many fall in or up to `afterMs` after a stall (from
- * `beforeMs` before its start): what a stall of the whole machine plausibly caused, as the sound server
- * renders the missed time at once when it runs again and a stream that held less runs dry.
+ * Whether the moment `atMs` [ms since the epoch] falls in or up to `afterMs` after a stall (from `beforeMs`
+ * before its start): what a stall of the whole machine plausibly caused, as the sound server renders the
+ * missed time at once when it runs again and a stream that held less runs dry.
  */
-export function countNearStalls(atMs: readonly number[], stalls: readonly { readonly startMs: number; readonly endMs: number }[], beforeMs: number, afterMs: number): number {
-  return atMs.filter((at) => stalls.some((s) => at >= s.startMs - beforeMs && at <= s.endMs + afterMs)).length;
+export function isNearStall(atMs: number, stalls: readonly Stretch[], beforeMs: number, afterMs: number): boolean {
+  return stalls.some((s) => atMs >= s.startMs - beforeMs && atMs <= s.endMs + afterMs);
+}
+
+/** Of the moments in `atMs`, how many are near a stall (isNearStall). */
+export function countNearStalls(atMs: readonly number[], stalls: readonly Stretch[], beforeMs: number, afterMs: number): number {
+  return atMs.filter((at) => isNearStall(at, stalls, beforeMs, afterMs)).length;
 }
 
 /** Stalls of any core merged where they overlap: each with how many cores it stopped (1: one core alone). */
