@@ -51,7 +51,7 @@ import { cpuTicks, stealPercentSince } from './support/cpu-steal.js';
 import { sinkClockPpm } from './support/sink-clock.js';
 import { stopAll } from './support/stop-children.js';
 import { round } from './support/stats.js';
-import { STALL_MIN_MS, countNearStalls, isNearStall, mergeStalls, startMachineStallMeter, type MachineStallMeter } from './support/machine-stalls.js';
+import { STALL_MIN_MS, countNearStalls, coveredMs, isNearStall, mergeStalls, startMachineStallMeter, type MachineStallMeter } from './support/machine-stalls.js';
 import { badWindows, delayAt, markedTone, type ToneLayout } from './support/tone-check.js';
 import { summarizeSurvey, surveyOrder, type SurveySummary, type SurveyTry } from './support/clean-survey.js';
 
@@ -348,6 +348,8 @@ interface MachineFigures {
   readonly stallsOver20Ms: number;
   /** Bad windows that played from 20 ms before a stall to STALL_AFTERMATH_MS after it. */
   readonly badWindowsNearStall: number;
+  /** The share of the tone within that reach of a stall [%]: what badWindowsNearStall would be by chance. */
+  readonly tonePctNearStall: number;
   /**
    * Waits of BUSY_WAIT_MIN_MS or more of the plain-priority meters with no stall under them (the core busy with something
    * else): how many, the longest [ms], and how many bad windows not near a stall played near one.
@@ -381,6 +383,7 @@ function machineFigures(meter: MachineStallMeter, fromMs: number, toMs: number, 
     longestStallMs: round(Math.max(0, ...lengths), 1),
     stallsOver20Ms: lengths.filter((ms) => ms >= 20).length,
     badWindowsNearStall: badAtMs.length - notNearStall.length,
+    tonePctNearStall: round((100 * coveredMs(stalls, 20, STALL_AFTERMATH_MS, fromMs, toMs)) / (toMs - fromMs), 1),
     busyWaits: busy.length,
     longestBusyWaitMs: round(Math.max(0, ...busy.map((w) => w.endMs - w.startMs)), 1),
     badWindowsNearBusyWait: countNearStalls(notNearStall, busy, 20, STALL_AFTERMATH_MS),

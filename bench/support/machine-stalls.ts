@@ -16,8 +16,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 
-/** The shortest late wake-up reported [ms]. */
-export const STALL_MIN_MS = 8;
+/**
+ * The shortest late wake-up reported [ms]. 8 until 2026-12-05 17:50; then stalls of ~10 ms were seen to reach a
+ * listener at --latency 10 from both ends at once (docs/latency.md), so 5.
+ */
+export const STALL_MIN_MS = 5;
 
 /** One stretch a core did not run: from `startMs` to `endMs` [ms since the epoch], on core `core`. */
 export interface MachineStall {
@@ -98,6 +101,19 @@ type Stretch = { readonly startMs: number; readonly endMs: number };
  */
 export function isNearStall(atMs: number, stalls: readonly Stretch[], beforeMs: number, afterMs: number): boolean {
   return stalls.some((s) => atMs >= s.startMs - beforeMs && atMs <= s.endMs + afterMs);
+}
+
+/** How much of `fromMs`..`toMs` is near a stall (isNearStall) [ms]: the chance that a moment there is. */
+export function coveredMs(stalls: readonly Stretch[], beforeMs: number, afterMs: number, fromMs: number, toMs: number): number {
+  let covered = 0;
+  let reached = fromMs;
+  for (const s of [...stalls].sort((a, b) => a.startMs - b.startMs)) {
+    const start = Math.max(reached, s.startMs - beforeMs);
+    const end = Math.min(toMs, s.endMs + afterMs);
+    if (end > start) covered += end - start;
+    reached = Math.max(reached, end);
+  }
+  return covered;
 }
 
 /** Of the moments in `atMs`, how many are near a stall (isNearStall). */
