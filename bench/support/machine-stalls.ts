@@ -15,6 +15,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { onLines } from './child-lines.js';
 
 /**
  * The shortest late wake-up reported [ms]. 8 until 2026-12-05 17:50; then stalls of ~10 ms were seen to reach a
@@ -66,14 +67,9 @@ export function startMachineStallMeter(): MachineStallMeter {
     const command = [...(pinned ? ['taskset', '-c', String(core)] : []), ...(rt ? ['chrt', '-f', '20'] : []), process.execPath, '-e', CHILD, String(STALL_MIN_MS)];
     const child = spawn(command[0]!, command.slice(1));
     children.push(child);
-    let rest = '';
-    child.stdout!.on('data', (bytes: Buffer) => {
-      const lines = (rest + bytes.toString()).split('\n');
-      rest = lines.pop() ?? '';
-      for (const line of lines) {
-        const [end, gap] = line.split(' ').map(Number);
-        if (Number.isFinite(end) && Number.isFinite(gap)) into.push({ startMs: end! - gap!, endMs: end!, core });
-      }
+    onLines(child.stdout!, (line) => {
+      const [end, gap] = line.split(' ').map(Number);
+      if (Number.isFinite(end) && Number.isFinite(gap)) into.push({ startMs: end! - gap!, endMs: end!, core });
     });
     child.on('error', () => {});
   };

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onLines } from './child-lines.js';
 
 const PROBE_JS = join(dirname(fileURLToPath(import.meta.url)), 'probe-listener.js');
 
@@ -38,17 +39,12 @@ export function spawnProbe(port: number, seconds: number, sampleMs: number, env:
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const samples: ProbeSample[] = [];
-  let partial = '';
-  child.stdout?.on('data', (bytes: Buffer) => {
-    const lines = (partial + bytes.toString()).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      try {
-        const sample = JSON.parse(line) as ProbeSample;
-        if (sample.state !== undefined) samples.push(sample);
-      } catch {
-        // not a figure line: skipped
-      }
+  onLines(child.stdout, (line) => {
+    try {
+      const sample = JSON.parse(line) as ProbeSample;
+      if (sample.state !== undefined) samples.push(sample);
+    } catch {
+      // not a figure line: skipped
     }
   });
   return { child, samples };
