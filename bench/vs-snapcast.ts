@@ -52,7 +52,7 @@ import { sinkClockPpm } from './support/sink-clock.js';
 import { stopAll } from './support/stop-children.js';
 import { round } from './support/stats.js';
 import { STALL_MIN_MS, countNearStalls, coveredMs, isNearStall, mergeStalls, startMachineStallMeter, type MachineStallMeter } from './support/machine-stalls.js';
-import { badWindows, delayAt, markedTone, type ToneLayout } from './support/tone-check.js';
+import { badWindows, delayAt, delayAtFrame, markedTone, type ToneLayout } from './support/tone-check.js';
 import { summarizeSurvey, surveyOrder, type SurveySummary, type SurveyTry } from './support/clean-survey.js';
 
 const TONE_S = Number(process.env.BENCH_SNAP_SECONDS ?? 60);
@@ -320,8 +320,7 @@ async function trial(
   // When each window of the tone (frame `at` of the signal) played on al_out [ms since the epoch].
   const playedAtMs = (at: number) => {
     const frame = at + onset - layout.marker1;
-    const progress = (at - layout.marker1) / (layout.marker2 - layout.marker1);
-    return performance.timeOrigin + sent.startNear(frame) + frame / 48 + (delay1 + (delay2 - delay1) * progress) / 48;
+    return performance.timeOrigin + sent.startNear(frame) + (frame + delayAtFrame(layout, delay1, delay2, at)) / 48;
   };
   const machine = meter === undefined ? undefined : machineFigures(meter, playedAtMs(layout.toneStart), playedAtMs(layout.toneEnd), quality.badAt.map(playedAtMs));
   return {

@@ -50,6 +50,14 @@ export function delayAt(sent: Float32Array, received: Float32Array, marker: numb
   return delayFrames(sent.subarray(marker, marker + length), received.subarray(marker, marker + length + maxLagFrames), maxLagFrames);
 }
 
+/**
+ * The delay at frame `at` of the signal [frames], from the delays at its two markers: interpolated, as the delay
+ * may grow during the run.
+ */
+export function delayAtFrame(layout: ToneLayout, delay1: number, delay2: number, at: number): number {
+  return delay1 + ((delay2 - delay1) * (at - layout.marker1)) / (layout.marker2 - layout.marker1);
+}
+
 /** Amplitude of 1 kHz in a 10 ms window and the energy left over [mean square]. */
 function fit(window: Float32Array): { amplitude: number; residual: number } {
   let c = 0;
@@ -90,8 +98,7 @@ export function badWindows(
   let firstBadS: number | undefined;
   const badAt: number[] = [];
   for (let at = from; at + WINDOW <= to; at += WINDOW) {
-    const progress = (at - layout.marker1) / (layout.marker2 - layout.marker1);
-    const start = Math.round(at + delay1 + (delay2 - delay1) * progress);
+    const start = Math.round(at + delayAtFrame(layout, delay1, delay2, at));
     if (start + WINDOW > received.length) break;
     const { amplitude, residual } = fit(received.subarray(start, start + WINDOW));
     windows++;
