@@ -5,7 +5,7 @@
  * libasound2-dev).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { AuraError, isAuraError } from '../../src/core/errors.js';
 import type { AudioDevice } from '../../src/ports/device-catalog.js';
 import { AudifyCaptureSource } from '../../src/adapters/audio/audify-capture-source.js';
 import { AudifyDeviceCatalog, classifyDevices, deviceIdFor, resolveDevice } from '../../src/adapters/audio/audify-device-catalog.js';
-import { loadAudifyFrom } from '../../src/adapters/audio/audify-module.js';
+import { createRtAudio, loadAudifyFrom, type RtAudioInstance } from '../../src/adapters/audio/audify-module.js';
 import { AudifyOpusEncoder } from '../../src/adapters/audio/audify-opus-encoder.js';
 import { OpusscriptDecoder } from '../../src/adapters/audio/opusscript-decoder.js';
 import { AudifyPlaybackSink } from '../../src/adapters/audio/audify-playback-sink.js';
@@ -121,6 +121,34 @@ describe('audify adapters on a real PulseAudio (integration)', function () {
   });
 
   describe('device catalog', () => {
+    it('opens no connection to the server while its devices stay the same, and sees a sink come and go', async function () {
+      this.timeout(20_000);
+      // Each audify listing is a new client of the server; a chosen device is checked every 0.5 s.
+      let probes = 0;
+      const counting = (): RtAudioInstance => {
+        const rt = createRtAudio();
+        return new Proxy(rt, { get: (target, key) => (key === 'getDevices' ? () => (probes++, target.getDevices()) : Reflect.get(target, key)) });
+      };
+      const catalog = new AudifyDeviceCatalog({ createRtAudio: counting });
+      const outputs = async () => (await catalog.list()).filter((d) => d.kind === 'output').map((d) => d.name);
+      const until = async (check: (names: string[]) => boolean, what: string) => {
+        for (const deadline = Date.now() + 5000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) if (check(await outputs())) return;
+        assert.fail(`${what} within 5 s: ${JSON.stringify(await outputs())}`);
+      };
+      await outputs();
+      await new Promise((r) => setTimeout(r, 500)); // the server's change reports are subscribed to by now
+      const before = probes;
+      for (let i = 0; i < 5; i++) assert.ok((await outputs()).includes('al_out'));
+      assert.ok(probes <= before + 1, `${probes - before} listings for 5 questions with nothing changed`);
+      const module = execFileSync('pactl', ['load-module', 'module-null-sink', 'sink_name=al_watched', 'rate=48000', 'channels=2', 'sink_properties=device.description=al_watched'], { encoding: 'utf8' }).trim();
+      try {
+        await until((names) => names.includes('al_watched'), 'the new sink listed');
+      } finally {
+        execFileSync('pactl', ['unload-module', module]);
+      }
+      await until((names) => !names.includes('al_watched'), 'the removed sink gone');
+    });
+
     it("lists al_src's monitor as a capture device and al_out as an output, with name-derived ids", async () => {
       const devices = await listDevices();
       const monitor = devices.find((d) => d.kind === 'capture' && d.name === 'Monitor of al_src');

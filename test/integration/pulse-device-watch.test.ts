@@ -37,17 +37,22 @@ describe('PulseDeviceWatch (stand-in pactl subscribe)', function () {
     try {
       assert.equal((await watch.devices())?.defaultSink, 'sink-1');
       await watch.devices();
+      const first = watch.changes();
+      assert.equal(typeof first, 'number');
       await sleep(600); // the volume change and the new client have been reported: no new listing
       assert.equal((await watch.devices())?.defaultSink, 'sink-1');
       assert.equal(listed, 1);
+      assert.equal(watch.changes(), first, 'nothing that matters changed');
       await sleep(400); // a source has gone
       assert.equal((await watch.devices())?.defaultSink, 'sink-2');
       await watch.devices();
       assert.equal(listed, 2);
+      assert.notEqual(watch.changes(), first);
       await sleep(600); // the subscription has ended: it cannot say, so every call lists
       await watch.devices();
       await watch.devices();
       assert.equal(listed, 4);
+      assert.equal(watch.changes(), undefined);
     } finally {
       watch.close();
     }

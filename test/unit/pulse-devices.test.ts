@@ -83,6 +83,7 @@ describe('devices from pactl (PipeWire)', () => {
         platform: 'linux',
         // What audify lists on PipeWire: each sink with its monitor folded in, two sinks of one card as one.
         createRtAudio: rtWith([device(1, 'Built-in Audio', 2, 2), device(2, 'al_out', 2, 2)]),
+        serverChanges: () => undefined,
         listPulse: () => {
           asked++;
           return Promise.resolve({
@@ -104,7 +105,7 @@ describe('devices from pactl (PipeWire)', () => {
 
     it('does not ask pactl when audify lists monitors itself (PulseAudio), nor anywhere but Linux', async () => {
       const never = () => Promise.reject(new Error('pactl asked'));
-      const pulse = new AudifyDeviceCatalog({ platform: 'linux', createRtAudio: rtWith([device(1, 'al_src', 0, 2), device(2, 'Monitor of al_src', 2, 0)]), listPulse: never });
+      const pulse = new AudifyDeviceCatalog({ platform: 'linux', createRtAudio: rtWith([device(1, 'al_src', 0, 2), device(2, 'Monitor of al_src', 2, 0)]), listPulse: never, serverChanges: () => undefined });
       assert.deepEqual((await pulse.list()).map((d) => `${d.kind} ${d.name}`), ['capture Monitor of al_src', 'output al_src']);
       const windows = new AudifyDeviceCatalog({ platform: 'win32', createRtAudio: rtWith([device(1, 'Speakers', 0, 2)]), listPulse: never });
       assert.deepEqual((await windows.list()).map((d) => `${d.kind} ${d.name}`), ['capture Speakers', 'output Speakers']);
@@ -119,8 +120,29 @@ describe('devices from pactl (PipeWire)', () => {
     });
 
     it('without pactl lists what audify lists', async () => {
-      const catalog = new AudifyDeviceCatalog({ platform: 'linux', createRtAudio: rtWith([device(1, 'al_src', 2, 2)]), listPulse: () => Promise.resolve(undefined) });
+      const catalog = new AudifyDeviceCatalog({ platform: 'linux', createRtAudio: rtWith([device(1, 'al_src', 2, 2)]), listPulse: () => Promise.resolve(undefined), serverChanges: () => undefined });
       assert.deepEqual((await catalog.list()).map((d) => `${d.kind} ${d.name}`), ['output al_src']);
+    });
+
+    it("keeps audify's listing on Linux while the server reports no change, and lists again after one or when it cannot say", async () => {
+      let probes = 0;
+      let change: number | undefined = 7;
+      const rt = () => ({ getDevices: () => [device(1, 'al_src', 0, 2), device(2, `Monitor of al_src ${++probes}`, 2, 0)] }) as unknown as RtAudioInstance;
+      const catalog = new AudifyDeviceCatalog({ platform: 'linux', createRtAudio: rt, listPulse: () => Promise.reject(new Error('pactl asked')), serverChanges: () => change });
+      const capture = async () => (await catalog.list()).find((d) => d.kind === 'capture')?.name;
+      assert.equal(await capture(), 'Monitor of al_src 1');
+      assert.equal(await capture(), 'Monitor of al_src 1');
+      assert.equal(probes, 1);
+      change = 8; // a sink or source came or went
+      assert.equal(await capture(), 'Monitor of al_src 2');
+      assert.equal(await capture(), 'Monitor of al_src 2');
+      change = undefined; // no subscription: every call lists
+      assert.equal(await capture(), 'Monitor of al_src 3');
+      assert.equal(await capture(), 'Monitor of al_src 4');
+      const windows = new AudifyDeviceCatalog({ platform: 'win32', createRtAudio: rt, serverChanges: () => 1 });
+      await windows.list();
+      await windows.list();
+      assert.equal(probes, 6, 'elsewhere every call lists');
     });
   });
 });

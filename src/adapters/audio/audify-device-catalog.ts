@@ -118,6 +118,11 @@ export interface AudifyDeviceCatalogOptions {
   readonly createRtAudio?: () => RtAudioInstance;
   /** Lists the sound server's monitors and sinks (default: the process's PulseDeviceWatch, through pactl). */
   readonly listPulse?: () => Promise<PulseDevices | undefined>;
+  /**
+   * On Linux, a count that moves when the server's devices change, undefined when it cannot say (default: the
+   * process's PulseDeviceWatch.changes()): audify's listing is kept while it stays the same.
+   */
+  readonly serverChanges?: () => number | undefined;
 }
 
 /** Lists loopback capture devices and output devices through audify. */
@@ -125,12 +130,16 @@ export class AudifyDeviceCatalog implements DeviceCatalog {
   private readonly platform: NodeJS.Platform;
   private readonly makeRtAudio: () => RtAudioInstance;
   private readonly listPulse: () => Promise<PulseDevices | undefined>;
+  private readonly serverChanges: () => number | undefined;
   private rt: RtAudioInstance | undefined;
+  /** audify's last listing on Linux, and the server's change count it was made at. */
+  private probed: { readonly change: number; readonly devices: BackendDevice[] } | undefined;
 
   constructor(options: AudifyDeviceCatalogOptions = {}) {
     this.platform = options.platform ?? process.platform;
     this.makeRtAudio = options.createRtAudio ?? createRtAudio;
     this.listPulse = options.listPulse ?? (() => sharedPulseDeviceWatch().devices());
+    this.serverChanges = options.serverChanges ?? (() => sharedPulseDeviceWatch().changes());
   }
 
   /**
@@ -139,11 +148,25 @@ export class AudifyDeviceCatalog implements DeviceCatalog {
    * rejects with ERR_AUDIO_BACKEND if the audio system is unreachable.
    */
   async backendDevices(): Promise<BackendDevice[]> {
-    this.rt ??= this.makeRtAudio();
-    const devices = probeDevices(this.rt, this.platform);
+    const devices = this.probe();
     if (this.platform !== 'linux' || devices.some((d) => d.kind === 'capture')) return devices;
     const found = await this.listPulse();
     return found === undefined ? devices : pulseDevices(found);
+  }
+
+  /**
+   * audify's listing. On Linux it is kept while the server reports no device change: each listing opens a
+   * connection to the sound server (a new client, its shared memory set up and torn down by the server's main
+   * thread, which also passes every stream's audio on), and a chosen device is checked every 0.5 s in the host
+   * and in the listener: four connections a second for a whole film (PulseAudio's log, 2026-12-05).
+   */
+  private probe(): BackendDevice[] {
+    const rt = (this.rt ??= this.makeRtAudio());
+    const change = this.platform === 'linux' ? this.serverChanges() : undefined;
+    if (change !== undefined && this.probed?.change === change) return this.probed.devices;
+    const devices = probeDevices(rt, this.platform);
+    this.probed = change === undefined ? undefined : { change, devices };
+    return devices;
   }
 
   /**

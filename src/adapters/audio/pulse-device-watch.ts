@@ -3,7 +3,9 @@
  * chosen device is checked every 0.5 s for a whole film (RetryingCaptureSource, FallbackPlaybackSink), and
  * listing through pactl costs three child processes, whose start blocks the event loop: 28-46 ms on these
  * machines, every 0.5 s, which held the host's capture back by 45-96 ms each time on PipeWire (measured
- * 2026-12-05). One `pactl subscribe` instead says when a sink, a source or the default changes.
+ * 2026-12-05). One `pactl subscribe` instead says when a sink, a source or the default changes. Its count of
+ * changes (changes()) lets audify's own listing be kept the same way (AudifyDeviceCatalog): each of those
+ * opens a new connection to the server.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { listPulseDevices } from './pulse-devices.js';
@@ -21,6 +23,8 @@ const RELEVANT = /^Event '(?:(?:new|remove)' on (?:sink|source)|change' on serve
 export class PulseDeviceWatch {
   private cached: Promise<PulseDevices | undefined> | undefined;
   private subscription: ChildProcess | undefined;
+  /** Changes reported (and subscriptions lost) since this watch began: what another listing is kept against. */
+  private changeCount = 0;
   private lastTryMs = -Infinity;
   private readonly stopOnExit = () => this.close();
 
@@ -43,6 +47,16 @@ export class PulseDeviceWatch {
     return listing;
   }
 
+  /**
+   * A count that moves whenever the server reports a sink or source coming or going or the default changing (or
+   * the subscription ends), so a caller may keep a listing of its own while it stays the same; undefined while no
+   * subscription runs (nothing can be kept then). Starts the subscription if it is not running.
+   */
+  changes(): number | undefined {
+    this.subscribe();
+    return this.subscription === undefined ? undefined : this.changeCount;
+  }
+
   /** Ends the subscription; later calls list every time until it is started again (at most every 10 s). */
   close(): void {
     this.subscription?.kill();
@@ -58,7 +72,9 @@ export class PulseDeviceWatch {
     child.stdout?.on('data', (bytes: Buffer) => {
       const lines = (tail + bytes.toString()).split('\n');
       tail = lines.pop() ?? '';
-      if (lines.some((line) => RELEVANT.test(line))) this.cached = undefined;
+      if (!lines.some((line) => RELEVANT.test(line))) return;
+      this.cached = undefined;
+      this.changeCount++;
     });
     const ended = () => {
       if (this.subscription === child) this.forget();
@@ -74,6 +90,7 @@ export class PulseDeviceWatch {
   private forget(): void {
     this.subscription = undefined;
     this.cached = undefined;
+    this.changeCount++;
     process.removeListener('exit', this.stopOnExit);
   }
 }
