@@ -51,7 +51,7 @@ import { cpuTicks, stealPercentSince } from './support/cpu-steal.js';
 import { sinkClockPpm } from './support/sink-clock.js';
 import { stopAll } from './support/stop-children.js';
 import { round } from './support/stats.js';
-import { STALL_MIN_MS, countNearStalls, coveredMs, isNearStall, mergeStalls, startMachineStallMeter, type MachineStallMeter } from './support/machine-stalls.js';
+import { STALL_MIN_MS, countNearStalls, coveredMs, isNearStall, mergeStalls, startMachineStallMeter, type MachineStallMeter, type Stretch } from './support/machine-stalls.js';
 import { badWindows, delayAt, delayAtFrame, markedTone, type ToneLayout } from './support/tone-check.js';
 import { summarizeSurvey, surveyOrder, type SurveySummary, type SurveyTry } from './support/clean-survey.js';
 
@@ -137,6 +137,12 @@ const SURVEY = process.env.BENCH_SNAP_SURVEY === '1';
  * the machine's cores while its tone played and how many of its bad windows came with one (`machine`).
  */
 const STALL_METER = process.env.BENCH_SNAP_STALL_METER === '1';
+/**
+ * Another build's main.js (BENCH_SNAP_ALT_MAIN): the systems `pcm-alt` and `opus-alt` run it, host and listener,
+ * as `pcm` and `opus` run this one. In a survey its tries interleave with the others', so a change is measured
+ * against the build before it in the same minutes of this shared machine, not in another spell.
+ */
+const ALT_MAIN_JS = process.env.BENCH_SNAP_ALT_MAIN;
 let meter: MachineStallMeter | undefined;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -165,17 +171,17 @@ async function waitForLine(log: string[], pattern: RegExp, timeoutMs: number): P
   }
 }
 
-async function startAuraLync(codec: 'opus' | 'pcm', latencyMs: number, log: string[]): Promise<Carrier> {
+async function startAuraLync(codec: 'opus' | 'pcm', latencyMs: number, log: string[], mainJs = MAIN_JS): Promise<Carrier> {
   const port = await freePort();
   const env = { ...process.env, AURALYNC_DISCOVERY: 'off' };
   const hostEnv = HOST_PULSE_MS === undefined ? env : { ...env, PULSE_LATENCY_MSEC: HOST_PULSE_MS };
-  const hostArgs = [MAIN_JS, 'host', '--device', 'al_src', '--port', String(port), '--name', 'bench', '--codec', codec];
+  const hostArgs = [mainJs, 'host', '--device', 'al_src', '--port', String(port), '--name', 'bench', '--codec', codec];
   const host = watch(spawn(process.execPath, hostArgs, { env: hostEnv }), 'host', log);
   const children = [host];
   let stopStalls: (() => void) | undefined;
   try {
     await waitForLine(log, /hosting 'bench'/, 15_000);
-    const args = [MAIN_JS, 'listen', `127.0.0.1:${port}`, '--device', 'al_out', '--latency', String(latencyMs)];
+    const args = [mainJs, 'listen', `127.0.0.1:${port}`, '--device', 'al_out', '--latency', String(latencyMs)];
     const listener = watch(spawn(process.execPath, args, { env }), 'listener', log);
     children.push(listener);
     await waitForLine(log, /listening to bench/, 15_000);
@@ -280,9 +286,11 @@ async function trial(
   sentBadWindows: number;
   stealPct: number | undefined;
   machine?: MachineFigures;
+  monitors: MonitorPauseFigures;
 }> {
   const ticksBefore = cpuTicks();
   const [sent, received] = await Promise.all([recordMonitor('Monitor of al_src'), recordMonitor('Monitor of al_out')]);
+  const loop = watchLoopLags(MONITOR_PAUSE_MIN_MS);
   try {
     await sleep(300);
     // Not spawnSync: this process records both monitors, and its event loop must keep running meanwhile.
@@ -293,6 +301,7 @@ async function trial(
     if (status !== 0) throw new Error(`paplay failed: ${stderr.trim()}`);
     await sleep(MAX_LAG / 48 + 300);
   } finally {
+    loop.stop();
     await Promise.all([sent.stop(), received.stop()]);
   }
   const stealPct = stealPercentSince(ticksBefore);
@@ -322,7 +331,9 @@ async function trial(
     const frame = at + onset - layout.marker1;
     return performance.timeOrigin + sent.startNear(frame) + (frame + delayAtFrame(layout, delay1, delay2, at)) / 48;
   };
-  const machine = meter === undefined ? undefined : machineFigures(meter, playedAtMs(layout.toneStart), playedAtMs(layout.toneEnd), quality.badAt.map(playedAtMs));
+  const [toneFromMs, toneToMs, badAtMs] = [playedAtMs(layout.toneStart), playedAtMs(layout.toneEnd), quality.badAt.map(playedAtMs)];
+  const machine = meter === undefined ? undefined : machineFigures(meter, toneFromMs, toneToMs, badAtMs);
+  const monitors = monitorPauseFigures({ al_src: sent.pauses(MONITOR_PAUSE_MIN_MS), al_out: received.pauses(MONITOR_PAUSE_MIN_MS) }, loop.lags, toneFromMs, toneToMs, badAtMs);
   return {
     delayMs: round(delay1 / 48, 1),
     growthMsPerMin: round((delay2OnClock - delay1) / 48 / minutes, 2),
@@ -335,6 +346,7 @@ async function trial(
     sentBadWindows: sentQuality.bad,
     stealPct,
     ...(machine === undefined ? {} : { machine }),
+    monitors,
   };
 }
 
@@ -388,6 +400,61 @@ function machineFigures(meter: MachineStallMeter, fromMs: number, toMs: number, 
     badWindowsNearBusyWait: countNearStalls(notNearStall, busy, 20, STALL_AFTERMATH_MS),
     stallsAtS: stalls.filter((s) => s.endMs - s.startMs >= 15).map((s) => [round((s.startMs - fromMs) / 1000, 2), round(s.endMs - s.startMs, 1), s.cores]),
     badAtS: badAtMs.slice(0, 40).map((ms) => round((ms - fromMs) / 1000, 2)),
+  };
+}
+
+/**
+ * The shortest pause between two blocks of a monitor's recording counted [ms]: the capture asks for 5 ms
+ * fragments, so one this long is two fragments missing, about what empties PulseAudio's 12.5 ms at --latency 10.
+ */
+const MONITOR_PAUSE_MIN_MS = 12;
+
+/** The pauses of the bench's two monitor recordings during one tone, and which bad windows came with one. */
+interface MonitorPauseFigures {
+  /** Per monitor: its pauses of MONITOR_PAUSE_MIN_MS or more while the tone played, and the longest [ms]. */
+  readonly al_src: { readonly pauses: number; readonly longestMs: number };
+  readonly al_out: { readonly pauses: number; readonly longestMs: number };
+  /** Bad windows that played from 20 ms before a pause of either monitor to STALL_AFTERMATH_MS after it. */
+  readonly badWindowsNearPause: number;
+  /** The share of the tone within that reach of a pause [%]: what badWindowsNearPause would be by chance. */
+  readonly tonePctNearPause: number;
+  /**
+   * This process's own event loop late by MONITOR_PAUSE_MIN_MS or more (it records both monitors): how often, the
+   * longest [ms], and how many pauses of 15 ms or more of either recording came while it was late. A pause with
+   * the loop on time is the monitor's, not this process's.
+   */
+  readonly benchLoop: { readonly lags: number; readonly longestMs: number; readonly longPausesWhileLate: number; readonly longPauses: number };
+  /** Each pause of 15 ms or more: [s from the tone's start, ms, monitor]. */
+  readonly pausesAtS: [number, number, string][];
+}
+
+/** Records the stretches this process's event loop was `minMs` or more late [ms since the epoch], until stop(). */
+function watchLoopLags(minMs: number): { lags: Stretch[]; stop: () => void } {
+  const lags: Stretch[] = [];
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    if (now - last >= minMs) lags.push({ startMs: performance.timeOrigin + last, endMs: performance.timeOrigin + now });
+    last = now;
+  }, 2);
+  return { lags, stop: () => clearInterval(timer) };
+}
+
+function monitorPauseFigures(pauses: Record<'al_src' | 'al_out', Stretch[]>, loopLags: readonly Stretch[], fromMs: number, toMs: number, badAtMs: readonly number[]): MonitorPauseFigures {
+  const inTone = (list: readonly Stretch[]) => list.filter((p) => p.endMs >= fromMs && p.startMs <= toMs);
+  const [src, out, lags] = [inTone(pauses.al_src), inTone(pauses.al_out), inTone(loopLags)];
+  const figures = (list: readonly Stretch[]) => ({ pauses: list.length, longestMs: round(Math.max(0, ...list.map((p) => p.endMs - p.startMs)), 1) });
+  const both = mergeStalls([...src, ...out].map((p) => ({ ...p, core: 0 })));
+  const long = [...src, ...out].filter((p) => p.endMs - p.startMs >= 15);
+  const atS = (list: readonly Stretch[], name: string): [number, number, string][] =>
+    list.filter((p) => p.endMs - p.startMs >= 15).map((p) => [round((p.startMs - fromMs) / 1000, 2), round(p.endMs - p.startMs, 1), name]);
+  return {
+    al_src: figures(src),
+    al_out: figures(out),
+    benchLoop: { lags: lags.length, longestMs: figures(lags).longestMs, longPauses: long.length, longPausesWhileLate: long.filter((p) => lags.some((l) => l.startMs < p.endMs && l.endMs > p.startMs)).length },
+    badWindowsNearPause: countNearStalls(badAtMs, both, 20, STALL_AFTERMATH_MS),
+    tonePctNearPause: round((100 * coveredMs(both, 20, STALL_AFTERMATH_MS, fromMs, toMs)) / (toMs - fromMs), 1),
+    pausesAtS: [...atS(src, 'al_src'), ...atS(out, 'al_out')].sort((x, y) => x[0] - y[0]).slice(0, 40),
   };
 }
 
@@ -578,15 +645,20 @@ export async function runVsSnapcast(): Promise<Record<string, unknown>> {
       keeperMs: Number(KEEPER_MS),
       hostPulseMs: HOST_PULSE_MS === undefined ? undefined : Number(HOST_PULSE_MS),
       snapcastParecMs: SNAP_PAREC_MS,
+      altMain: ALT_MAIN_JS,
       stallMeter: meter === undefined ? undefined : { realtime: meter.realtime, reportsFromMs: STALL_MIN_MS },
       listenerStall: LISTENER_STALL_MS > 0 ? { ms: LISTENER_STALL_MS, everyMs: LISTENER_STALL_EVERY_MS } : undefined,
       sinkClockPpm: { al_src: round(srcPpm, 0), al_out: round(outPpm, 0) },
       note: 'clean = every 10 ms window of the received 1 kHz tone within 3 dB of its level (else a dropout window) with < 1 % of its energy elsewhere (else a click window); delay at the first marker, growth from the first to the second',
     };
+    if (ALT_MAIN_JS !== undefined && !SURVEY) throw new Error('BENCH_SNAP_ALT_MAIN is for a survey (BENCH_SNAP_SURVEY=1)');
     if (SURVEY) {
       const systems: SurveyedSystem[] = [
         ...(SYSTEMS.includes('opus') ? [{ name: 'opus', settings: AURALYNC_LATENCIES, start: (ms: number, log: string[]) => startAuraLync('opus', ms, log) }] : []),
         ...(SYSTEMS.includes('pcm') ? [{ name: 'pcm', settings: AURALYNC_LATENCIES, start: (ms: number, log: string[]) => startAuraLync('pcm', ms, log) }] : []),
+        ...(['opus', 'pcm'] as const)
+          .filter((codec) => ALT_MAIN_JS !== undefined && SYSTEMS.includes(`${codec}-alt`))
+          .map((codec) => ({ name: `${codec}-alt`, settings: AURALYNC_LATENCIES, start: (ms: number, log: string[]) => startAuraLync(codec, ms, log, ALT_MAIN_JS) })),
         ...(SYSTEMS.includes('snapcast') && haveSnapcast
           ? [{ name: 'snapcast', settings: SNAPCAST_BUFFERS, start: (ms: number, log: string[]) => startSnapcast(ms, dir, log), trouble: SNAPCAST_TROUBLE }]
           : []),
@@ -599,7 +671,7 @@ export async function runVsSnapcast(): Promise<Record<string, unknown>> {
         mode: 'survey: every setting tried triesPerSetting times, the systems interleaved; smallestClean = clean in any try, smallestMostlyClean = clean in at least half; delays are medians of clean tries',
         results,
         ratios: Object.fromEntries(
-          ['opus', 'pcm'].filter((ours) => of(ours) !== undefined).map((ours) => [ours, { anyCleanTry: surveyRatio(of(ours), of('snapcast'), 'smallestClean'), mostlyClean: surveyRatio(of(ours), of('snapcast'), 'smallestMostlyClean') }]),
+          ['opus', 'pcm', 'opus-alt', 'pcm-alt'].filter((ours) => of(ours) !== undefined).map((ours) => [ours, { anyCleanTry: surveyRatio(of(ours), of('snapcast'), 'smallestClean'), mostlyClean: surveyRatio(of(ours), of('snapcast'), 'smallestMostlyClean') }]),
         ),
       };
     }

@@ -88,7 +88,8 @@ export function startMachineStallMeter(): MachineStallMeter {
 }
 
 /** A stretch of time [ms since the epoch]. */
-type Stretch = { readonly startMs: number; readonly endMs: number };
+/** A stretch of time [ms since the epoch]. */
+export type Stretch = { readonly startMs: number; readonly endMs: number };
 
 /**
  * Whether the moment `atMs` [ms since the epoch] falls in or up to `afterMs` after a stall (from `beforeMs`

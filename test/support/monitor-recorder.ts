@@ -23,6 +23,12 @@ export interface MonitorRecording {
   startNear(frame: number): number;
   /** Interleaved stereo samples so far. */
   samples(): Float32Array;
+  /**
+   * The pauses of `minMs` or more between two blocks' arrivals in this process [ms since the epoch]: where the
+   * monitor handed nothing over for a while (or this process did not run). A block's stamp is smoothed
+   * (CaptureStamps); its arrival is not.
+   */
+  pauses(minMs: number): { startMs: number; endMs: number }[];
   stop(): Promise<void>;
 }
 
@@ -36,8 +42,11 @@ export async function recordMonitor(query: string): Promise<MonitorRecording> {
   /** Per block: its stamp minus the duration of the frames recorded before it [ms], and its first frame. */
   const anchors: RecordingAnchor[] = [];
   let frames = 0;
+  /** Each block's arrival [performance.now() ms]. */
+  const arrivals: number[] = [];
   await source.start({
     onBlock: (block) => {
+      arrivals.push(performance.now());
       anchors.push({ ms: block.captureTimeMs - framesToMs(frames), frame: frames });
       frames += block.samples.length / CHANNELS;
       blocks.push(block.samples.slice());
@@ -58,6 +67,14 @@ export async function recordMonitor(query: string): Promise<MonitorRecording> {
         at += block.length;
       }
       return out;
+    },
+    pauses: (minMs: number) => {
+      const found: { startMs: number; endMs: number }[] = [];
+      for (let i = 1; i < arrivals.length; i++) {
+        const [before, after] = [arrivals[i - 1]!, arrivals[i]!];
+        if (after - before >= minMs) found.push({ startMs: performance.timeOrigin + before, endMs: performance.timeOrigin + after });
+      }
+      return found;
     },
     stop: () => source.stop(),
   };
