@@ -426,6 +426,8 @@ interface MonitorPauseFigures {
   readonly benchLoop: { readonly lags: number; readonly longestMs: number; readonly longPausesWhileLate: number; readonly longPauses: number };
   /** Each pause of 15 ms or more: [s from the tone's start, ms, monitor]. */
   readonly pausesAtS: [number, number, string][];
+  /** When the tone started playing on al_out [ms since the epoch]: to line these up with other logs. */
+  readonly toneStartedAtMs: number;
 }
 
 /** Records the stretches this process's event loop was `minMs` or more late [ms since the epoch], until stop(). */
@@ -455,6 +457,7 @@ function monitorPauseFigures(pauses: Record<'al_src' | 'al_out', Stretch[]>, loo
     badWindowsNearPause: countNearStalls(badAtMs, both, 20, STALL_AFTERMATH_MS),
     tonePctNearPause: round((100 * coveredMs(both, 20, STALL_AFTERMATH_MS, fromMs, toMs)) / (toMs - fromMs), 1),
     pausesAtS: [...atS(src, 'al_src'), ...atS(out, 'al_out')].sort((x, y) => x[0] - y[0]).slice(0, 40),
+    toneStartedAtMs: Math.round(fromMs),
   };
 }
 

@@ -88,7 +88,6 @@ export function startMachineStallMeter(): MachineStallMeter {
 }
 
 /** A stretch of time [ms since the epoch]. */
-/** A stretch of time [ms since the epoch]. */
 export type Stretch = { readonly startMs: number; readonly endMs: number };
 
 /**
