@@ -21,9 +21,10 @@ const RELEVANT = /^Event '(?:(?:new|remove)' on (?:sink|source)|change' on serve
 
 /** Lists the server's devices once, then again only after it reports a change. */
 export class PulseDeviceWatch {
-  private cached: Promise<PulseDevices | undefined> | undefined;
+  /** The last listing, and the change count it was made at: kept while the count stays the same. */
+  private cached: { readonly change: number; readonly listing: Promise<PulseDevices | undefined> } | undefined;
   private subscription: ChildProcess | undefined;
-  /** Changes reported (and subscriptions lost) since this watch began: what another listing is kept against. */
+  /** Changes reported (and subscriptions lost) since this watch began: what a listing is kept against. */
   private changeCount = 0;
   private lastTryMs = -Infinity;
   private readonly stopOnExit = () => this.close();
@@ -36,13 +37,14 @@ export class PulseDeviceWatch {
 
   /** The devices now: the last listing while the server has reported no change since, else a new one. */
   devices(): Promise<PulseDevices | undefined> {
-    this.subscribe();
-    if (this.cached !== undefined && this.subscription !== undefined) return this.cached;
+    const change = this.changes();
+    if (change !== undefined && this.cached?.change === change) return this.cached.listing;
     const listing = this.list();
-    this.cached = listing;
+    const cached = change === undefined ? undefined : { change, listing };
+    this.cached = cached;
     // A listing that failed (pactl timed out, say) is not kept: the next call tries again.
     void listing.then((found) => {
-      if (found === undefined && this.cached === listing) this.cached = undefined;
+      if (found === undefined && this.cached === cached) this.cached = undefined;
     });
     return listing;
   }
@@ -72,9 +74,7 @@ export class PulseDeviceWatch {
     child.stdout?.on('data', (bytes: Buffer) => {
       const lines = (tail + bytes.toString()).split('\n');
       tail = lines.pop() ?? '';
-      if (!lines.some((line) => RELEVANT.test(line))) return;
-      this.cached = undefined;
-      this.changeCount++;
+      if (lines.some((line) => RELEVANT.test(line))) this.changeCount++;
     });
     const ended = () => {
       if (this.subscription === child) this.forget();
@@ -89,7 +89,6 @@ export class PulseDeviceWatch {
 
   private forget(): void {
     this.subscription = undefined;
-    this.cached = undefined;
     this.changeCount++;
     process.removeListener('exit', this.stopOnExit);
   }
