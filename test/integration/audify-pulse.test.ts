@@ -18,6 +18,7 @@ import { createRtAudio, loadAudifyFrom, type RtAudioInstance } from '../../src/a
 import { AudifyOpusEncoder } from '../../src/adapters/audio/audify-opus-encoder.js';
 import { OpusscriptDecoder } from '../../src/adapters/audio/opusscript-decoder.js';
 import { AudifyPlaybackSink } from '../../src/adapters/audio/audify-playback-sink.js';
+import { collected } from '../support/forced-gc.js';
 import { startPulse, stopPulse, type PulseEnv } from '../support/pulse.js';
 import { delayFrames, leftChannel as left, loudestStretch, rms, stereoSine as sine } from '../support/signals.js';
 
@@ -305,6 +306,22 @@ describe('audify adapters on a real PulseAudio (integration)', function () {
       await sleep(100);
       assert.equal(after, 0, 'blocks arrived after stop()');
     });
+    it('lets go of its consumer once stopped: audify never frees the callback that reaches the source', async () => {
+      const device = resolveDevice(await listDevices(), 'Monitor of al_src', 'capture');
+      const source = new AudifyCaptureSource({ device });
+      toStop.push(source); // held on to, as audify holds it
+      const consumer = await (async () => {
+        const kept: Float32Array[] = [];
+        const handlers = { onBlock: (b: AudioBlock) => void kept.push(b.samples), onError: () => {}, onEnd: () => {} };
+        await source.start(handlers);
+        await sleep(300);
+        await source.stop();
+        assert.ok(kept.length >= 20, `only ${kept.length} blocks in 300 ms`);
+        return new WeakRef(handlers);
+      })();
+      // Before, a recorder's every block lived as long as the process (bench/vs-snapcast: 50 MB more each try).
+      assert.ok(await collected(consumer), 'the stopped source still holds its consumer and all it keeps');
+    });
   });
 
   describe('playback', () => {
@@ -418,6 +435,20 @@ describe('audify adapters on a real PulseAudio (integration)', function () {
       await sleep(100);
       assert.ok(sink.starvedFrames >= 4 * sink.deviceFrames, `starvedFrames = ${sink.starvedFrames} after a 150 ms stall`);
       assert.ok(sink.underruns >= 1);
+    });
+    it('lets go of the listener once stopped: audify never frees the callback that reaches the sink', async () => {
+      const sink = new AudifyPlaybackSink({ device: resolveDevice(await listDevices(), 'al_out', 'output') });
+      toStop.push(sink); // held on to, as audify holds it
+      const listener = await (async () => {
+        let asked = 0;
+        const render = (frames: number) => (asked++, new Float32Array(frames * CHANNELS));
+        await sink.start(render, () => {});
+        await sleep(200);
+        await sink.stop();
+        assert.ok(asked > 0, 'render() was never asked for audio');
+        return new WeakRef(render);
+      })();
+      assert.ok(await collected(listener), 'the stopped sink still holds its render callback');
     });
   });
 

@@ -192,8 +192,14 @@ export class AudifyCaptureSource implements AudioSource {
     }
   }
 
-  /** Stops and closes the stream now (synchronously, so a failed start leaves nothing open); idempotent. */
+  /**
+   * Stops and closes the stream now (synchronously, so a failed start leaves nothing open); idempotent.
+   * Also lets go of the consumer: audify's thread-safe callback, and with it this source, is never freed
+   * (closeStream does not release it), so a consumer still referenced here would live as long as the
+   * process, with everything it holds (a recorder's whole recording).
+   */
   private release(): void {
+    this.handlers = undefined;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     const rt = this.rt;

@@ -344,8 +344,14 @@ export class AudifyPlaybackSink implements ClockedSink {
     }
   }
 
-  /** Stops and closes the stream now (synchronously); idempotent. */
+  /**
+   * Stops and closes the stream now (synchronously); idempotent. Lets go of the consumer's callbacks, as
+   * audify never frees this sink (see AudifyCaptureSource's release).
+   */
   private release(): void {
+    this.render = undefined;
+    this.ready = undefined;
+    this.onError = undefined;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     const rt = this.rt;
