@@ -8,6 +8,8 @@ import { startNear, type RecordingAnchor } from './recording-clock.js';
 
 /** How far from a frame the block stamps are looked at to place the recording on the clock [frames, 1 s]. */
 const STAMP_SPAN_FRAMES = SAMPLE_RATE;
+/** Samples kept per array of a recording: one second. */
+const CHUNK_SAMPLES = SAMPLE_RATE * CHANNELS;
 
 /** One running recording. */
 export interface MonitorRecording {
@@ -38,7 +40,22 @@ export async function recordMonitor(query: string): Promise<MonitorRecording> {
   const backend = await loadAudioBackend({ required: true });
   if (backend === undefined) throw new Error('no audio backend');
   const source = await backend.captureSource(query);
-  const blocks: Float32Array[] = [];
+  // The samples in arrays of a second each: a recording's blocks kept one by one made ~200 arrays a second
+  // for the garbage collector to walk over and over (two 60 s recordings: ~26 000 of them).
+  const chunks: Float32Array[] = [];
+  let chunkUsed = CHUNK_SAMPLES;
+  const keep = (samples: Float32Array) => {
+    for (let at = 0; at < samples.length; ) {
+      if (chunkUsed === CHUNK_SAMPLES) {
+        chunks.push(new Float32Array(CHUNK_SAMPLES));
+        chunkUsed = 0;
+      }
+      const take = Math.min(CHUNK_SAMPLES - chunkUsed, samples.length - at);
+      chunks[chunks.length - 1]!.set(samples.subarray(at, at + take), chunkUsed);
+      chunkUsed += take;
+      at += take;
+    }
+  };
   /** Per block: its stamp minus the duration of the frames recorded before it [ms], and its first frame. */
   const anchors: RecordingAnchor[] = [];
   let frames = 0;
@@ -49,7 +66,7 @@ export async function recordMonitor(query: string): Promise<MonitorRecording> {
       arrivals.push(performance.now());
       anchors.push({ ms: block.captureTimeMs - framesToMs(frames), frame: frames });
       frames += block.samples.length / CHANNELS;
-      blocks.push(block.samples.slice());
+      keep(block.samples);
     },
     onError: () => {},
     onEnd: () => {},
@@ -60,12 +77,8 @@ export async function recordMonitor(query: string): Promise<MonitorRecording> {
     },
     startNear: (frame: number) => startNear(anchors, frame, STAMP_SPAN_FRAMES),
     samples: () => {
-      const out = new Float32Array(blocks.reduce((n, b) => n + b.length, 0));
-      let at = 0;
-      for (const block of blocks) {
-        out.set(block, at);
-        at += block.length;
-      }
+      const out = new Float32Array(frames * CHANNELS);
+      chunks.forEach((chunk, i) => out.set(i === chunks.length - 1 ? chunk.subarray(0, chunkUsed) : chunk, i * CHUNK_SAMPLES));
       return out;
     },
     pauses: (minMs: number) => {
