@@ -428,6 +428,13 @@ interface MonitorPauseFigures {
   readonly pausesAtS: [number, number, string][];
   /** When the tone started playing on al_out [ms since the epoch]: to line these up with other logs. */
   readonly toneStartedAtMs: number;
+  /**
+   * This process's memory in ArrayBuffers as the try is worked out [MB]: this try's recordings and what is made of
+   * them, no more from try to try (133-158 MB in the 20 tries of a survey, 2026-12-05). Until then every recording
+   * stayed (audify never freed its consumer), ~50 MB more each try, and the garbage collector's work on them grew
+   * into up to 1.8 s of both cores, 7-9 s into later tries' tones.
+   */
+  readonly benchArrayBuffersMB: number;
 }
 
 /** Records the stretches this process's event loop was `minMs` or more late [ms since the epoch], until stop(). */
@@ -458,6 +465,7 @@ function monitorPauseFigures(pauses: Record<'al_src' | 'al_out', Stretch[]>, loo
     tonePctNearPause: round((100 * coveredMs(both, 20, STALL_AFTERMATH_MS, fromMs, toMs)) / (toMs - fromMs), 1),
     pausesAtS: [...atS(src, 'al_src'), ...atS(out, 'al_out')].sort((x, y) => x[0] - y[0]).slice(0, 40),
     toneStartedAtMs: Math.round(fromMs),
+    benchArrayBuffersMB: round(process.memoryUsage().arrayBuffers / 1e6, 1),
   };
 }
 
