@@ -306,6 +306,7 @@ describe('audify adapters on a real PulseAudio (integration)', function () {
       await sleep(100);
       assert.equal(after, 0, 'blocks arrived after stop()');
     });
+
     it('lets go of its consumer once stopped: audify never frees the callback that reaches the source', async () => {
       const device = resolveDevice(await listDevices(), 'Monitor of al_src', 'capture');
       const source = new AudifyCaptureSource({ device });
@@ -436,6 +437,7 @@ describe('audify adapters on a real PulseAudio (integration)', function () {
       assert.ok(sink.starvedFrames >= 4 * sink.deviceFrames, `starvedFrames = ${sink.starvedFrames} after a 150 ms stall`);
       assert.ok(sink.underruns >= 1);
     });
+
     it('lets go of the listener once stopped: audify never frees the callback that reaches the sink', async () => {
       const sink = new AudifyPlaybackSink({ device: resolveDevice(await listDevices(), 'al_out', 'output') });
       toStop.push(sink); // held on to, as audify holds it
