@@ -53,7 +53,7 @@ import { stopAll } from './support/stop-children.js';
 import { round } from './support/stats.js';
 import { STALL_MIN_MS, countNearStalls, coveredMs, isNearStall, mergeStalls, startMachineStallMeter, type MachineStallMeter, type Stretch } from './support/machine-stalls.js';
 import { badWindows, delayAt, delayAtFrame, markedTone, type ToneLayout } from './support/tone-check.js';
-import { summarizeSurvey, surveyOrder, type SurveySummary, type SurveyTry } from './support/clean-survey.js';
+import { summarizeSurvey, surveyOrder, surveyRatio, type SurveySummary, type SurveyTry } from './support/clean-survey.js';
 
 const TONE_S = Number(process.env.BENCH_SNAP_SECONDS ?? 60);
 /** Which systems to measure (comma-separated: opus, pcm, snapcast); all by default. */
@@ -616,11 +616,16 @@ async function survey(systems: readonly SurveyedSystem[], wav: string, layout: T
   return [...runs.values()].map((run) => ({ system: run.system.name, ...summarizeSurvey(run.tries), tried: run.tried }));
 }
 
-/** Our delay over theirs at one criterion, or null when either has no such setting. */
-function surveyRatio(ours: SurveySummary | undefined, theirs: SurveySummary | undefined, key: 'smallestClean' | 'smallestMostlyClean'): number | null {
-  const a = ours?.[key]?.delayMs;
-  const b = theirs?.[key]?.delayMs;
-  return a === undefined || b === undefined ? null : round(a / b, 2);
+/**
+ * Which build the `pcm` and `opus` systems ran: the checkout's commit, `+` if its src/ differs from it (what out/
+ * was built from is not checked), or null outside a git checkout. Surveys pool only within one build
+ * (bench/pool-surveys).
+ */
+function buildOfMain(): string | null {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
+  if (head.status !== 0) return null;
+  const changed = spawnSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'src'], { encoding: 'utf8' });
+  return `${head.stdout.trim()}${changed.stdout.trim() === '' ? '' : '+'}`;
 }
 
 export async function runVsSnapcast(): Promise<Record<string, unknown>> {
@@ -649,6 +654,7 @@ export async function runVsSnapcast(): Promise<Record<string, unknown>> {
     const haveSnapcast = spawnSync('snapserver', ['--version']).status === 0 && spawnSync('snapclient', ['--version']).status === 0;
     const common = {
       bench: 'vs-snapcast',
+      build: buildOfMain(),
       toneSeconds: TONE_S,
       triesPerSetting: TRIES,
       hopelessAboveBadWindows: HOPELESS_WINDOWS,

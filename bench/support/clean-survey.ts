@@ -92,3 +92,52 @@ export function summarizeSurvey(tries: readonly SurveyTry[]): SurveySummary {
     smallestMostlyClean: pick((t) => t.clean * 2 >= t.tries),
   };
 }
+
+/** One try as bench/vs-snapcast's survey records it under `tried`: voided and failed tries included. */
+export interface RecordedTry {
+  readonly setting: number;
+  readonly badWindows?: number;
+  readonly delayMs?: number;
+  /** Why the try was run again (not clean going in, CPU stolen): it does not count. */
+  readonly void?: string;
+  /** Why it did not run to the end. */
+  readonly error?: string;
+}
+
+/** What pooling takes from one survey's JSON: each system's recorded tries, and which build `-alt` was. */
+export interface SurveyReport {
+  /** The build `pcm` and `opus` ran (recorded since 2026-12-06). */
+  readonly build?: string | null;
+  readonly altMain?: string;
+  readonly results: readonly { readonly system: string; readonly tried?: readonly RecordedTry[] }[];
+}
+
+/**
+ * The tries of several surveys of the same systems, as if they had been one: per system, every try that counts
+ * (a voided one does not; a failed one counts as not run to the end, as in the survey itself), then tallied by
+ * summarizeSurvey. A survey's `-alt` systems were whatever build it was given, so they pool only with the same
+ * build: their name carries it (`pcm-alt (/path/to/main.js)`).
+ */
+export function poolSurveys(reports: readonly SurveyReport[]): Map<string, SurveySummary> {
+  const tries = new Map<string, SurveyTry[]>();
+  for (const report of reports) {
+    for (const result of report.results) {
+      const name = result.system.endsWith('-alt') ? `${result.system} (${report.altMain ?? 'unknown build'})` : result.system;
+      const mine = tries.get(name) ?? [];
+      tries.set(name, mine);
+      for (const t of result.tried ?? []) {
+        if (t.void !== undefined) continue;
+        const ran = t.error === undefined && typeof t.badWindows === 'number';
+        mine.push(ran ? { setting: t.setting, badWindows: t.badWindows as number, ...(t.delayMs === undefined ? {} : { delayMs: t.delayMs }) } : { setting: t.setting, badWindows: null });
+      }
+    }
+  }
+  return new Map([...tries].filter(([, mine]) => mine.length > 0).map(([name, mine]) => [name, summarizeSurvey(mine)]));
+}
+
+/** Our delay over theirs at one criterion, or null when either has no such setting. */
+export function surveyRatio(ours: SurveySummary | undefined, theirs: SurveySummary | undefined, key: 'smallestClean' | 'smallestMostlyClean'): number | null {
+  const a = ours?.[key]?.delayMs;
+  const b = theirs?.[key]?.delayMs;
+  return a === undefined || b === undefined ? null : round(a / b, 2);
+}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { summarizeSurvey, surveyOrder } from '../../bench/support/clean-survey.js';
+import { poolSurveys, summarizeSurvey, surveyOrder, surveyRatio } from '../../bench/support/clean-survey.js';
 
 describe('clean survey (bench/vs-snapcast with BENCH_SNAP_SURVEY)', () => {
   it('interleaves the systems: each round takes every system at its first setting, then at its second', () => {
@@ -50,5 +50,36 @@ describe('clean survey (bench/vs-snapcast with BENCH_SNAP_SURVEY)', () => {
     const none = summarizeSurvey([{ setting: 5, badWindows: 9, delayMs: 30 }, { setting: 10, badWindows: null }]);
     assert.equal(none.smallestClean, null);
     assert.equal(none.smallestMostlyClean, null);
+  });
+
+  it('pools surveys: every counted try of each, a voided one left out, a failed one as not run, -alt only with its own build', () => {
+    const pooled = poolSurveys([
+      {
+        altMain: '/a/main.js',
+        results: [
+          { system: 'pcm', tried: [{ setting: 10, badWindows: 0, delayMs: 31 }, { setting: 10, void: 'the tone was not clean going in', badWindows: 0, delayMs: 20 }, { setting: 10, badWindows: 3, delayMs: 32 }] },
+          { system: 'pcm-alt', tried: [{ setting: 10, badWindows: 0, delayMs: 29 }] },
+          { system: 'snapcast', tried: [{ setting: 60, badWindows: 0, delayMs: 62 }, { setting: 60, badWindows: 1, delayMs: 61 }] },
+        ],
+      },
+      {
+        altMain: '/b/main.js',
+        results: [
+          { system: 'pcm', tried: [{ setting: 10, badWindows: 0, delayMs: 33 }, { setting: 10, error: 'the listener did not start' }] },
+          { system: 'pcm-alt', tried: [{ setting: 10, badWindows: 4, delayMs: 30 }] },
+          { system: 'snapcast', tried: [{ setting: 60, badWindows: 2, delayMs: 63 }, { setting: 80, badWindows: 0, delayMs: 82 }] },
+        ],
+      },
+    ]);
+    assert.deepEqual([...pooled.keys()], ['pcm', 'pcm-alt (/a/main.js)', 'snapcast', 'pcm-alt (/b/main.js)']);
+    const pcm = pooled.get('pcm');
+    assert.deepEqual(pcm?.settings[0], { setting: 10, tries: 3, clean: 2, badWindows: [0, 3, 0, null], medianCleanDelayMs: 32 });
+    const snapcast = pooled.get('snapcast');
+    assert.deepEqual(snapcast?.settings.map((s) => [s.setting, s.clean, s.tries]), [[60, 1, 3], [80, 1, 1]]);
+    // Snapcast's 60 was clean in one of three: not mostly clean, so its 80 stands for it there.
+    assert.deepEqual(snapcast?.smallestMostlyClean, { setting: 80, delayMs: 82 });
+    assert.equal(surveyRatio(pcm, snapcast, 'smallestClean'), 0.52);
+    assert.equal(surveyRatio(pcm, snapcast, 'smallestMostlyClean'), 0.39);
+    assert.equal(surveyRatio(pcm, undefined, 'smallestClean'), null);
   });
 });

@@ -1,0 +1,57 @@
+/**
+ * Pools the tries of several bench/vs-snapcast surveys (BENCH_SNAP_SURVEY=1) as if they had been one, and gives
+ * each system's smallest setting clean in any try and clean in at least half, with the ratios to Snapcast (issue 6
+ * (d)). One survey has five tries or so per setting: whether Snapcast's 60 is "mostly clean" in it turns on one
+ * try (2 of 5 in one survey, 3 of 5 in the next); pooled, the share of clean tries is known far better.
+ * Pool only surveys of the same build of AuraLync: the reports do not say which build `pcm` was.
+ *
+ *   node out/bench/pool-surveys.js SURVEY.json...
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { poolSurveys, surveyRatio, type SurveyReport } from './support/clean-survey.js';
+
+/** Reads the surveys and pools them; throws with the file's name when one is not a survey's JSON. */
+export function runPoolSurveys(paths: readonly string[]): Record<string, unknown> {
+  const reports = paths.map((path): SurveyReport => {
+    let report: unknown;
+    try {
+      report = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (err) {
+      throw new Error(`${path}: ${err instanceof SyntaxError ? 'not JSON' : (err as Error).message}`);
+    }
+    const results = (report as { results?: unknown }).results;
+    if (typeof (report as { mode?: unknown }).mode !== 'string' || !String((report as { mode: string }).mode).startsWith('survey') || !Array.isArray(results)) {
+      throw new Error(`${path}: not a bench/vs-snapcast survey (run it with BENCH_SNAP_SURVEY=1)`);
+    }
+    return report as SurveyReport;
+  });
+  const pooled = poolSurveys(reports);
+  const snapcast = pooled.get('snapcast');
+  return {
+    bench: 'pool-surveys',
+    surveys: paths.map((path, i) => ({ file: basename(path), build: reports[i]?.build ?? 'not recorded', altMain: reports[i]?.altMain })),
+    builds: [...new Set(reports.map((r) => r.build ?? 'not recorded'))],
+    note: 'every counted try of every survey, per system and setting; smallestClean = clean in any try, smallestMostlyClean = clean in at least half; delays are medians of clean tries',
+    results: [...pooled].map(([system, summary]) => ({ system, ...summary })),
+    ratios: Object.fromEntries(
+      [...pooled.keys()]
+        .filter((system) => system !== 'snapcast')
+        .map((system) => [system, { anyCleanTry: surveyRatio(pooled.get(system), snapcast, 'smallestClean'), mostlyClean: surveyRatio(pooled.get(system), snapcast, 'smallestMostlyClean') }]),
+    ),
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const paths = process.argv.slice(2);
+  if (paths.length === 0) {
+    console.error('usage: node out/bench/pool-surveys.js SURVEY.json... (surveys from bench/vs-snapcast with BENCH_SNAP_SURVEY=1)');
+    process.exit(2);
+  }
+  try {
+    console.log(JSON.stringify(runPoolSurveys(paths), null, 2));
+  } catch (err) {
+    console.error(`pool-surveys: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+}
