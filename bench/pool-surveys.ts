@@ -3,7 +3,8 @@
  * each system's smallest setting clean in any try and clean in at least half, with the ratios to Snapcast (issue 6
  * (d)). One survey has five tries or so per setting: whether Snapcast's 60 is "mostly clean" in it turns on one
  * try (2 of 5 in one survey, 3 of 5 in the next); pooled, the share of clean tries is known far better.
- * Pool only surveys of the same build of AuraLync: the reports do not say which build `pcm` was.
+ * Pool only surveys of one build of AuraLync: each survey records its `build` since 2026-12-06 (listed under
+ * `surveys` and `builds` here); for older ones, check when they ran. `-alt` systems pool only with their own build.
  *
  *   node out/bench/pool-surveys.js SURVEY.json...
  */
