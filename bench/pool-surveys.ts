@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { poolSurveys, surveyRatio, type SurveyReport } from './support/clean-survey.js';
+import { poolSurveys, surveyRatios, type SurveyReport } from './support/clean-survey.js';
 
 /** Reads the surveys and pools them; throws with the file's name when one is not a survey's JSON. */
 export function runPoolSurveys(paths: readonly string[]): Record<string, unknown> {
@@ -38,7 +38,7 @@ export function runPoolSurveys(paths: readonly string[]): Record<string, unknown
     ratios: Object.fromEntries(
       [...pooled.keys()]
         .filter((system) => system !== 'snapcast')
-        .map((system) => [system, { anyCleanTry: surveyRatio(pooled.get(system), snapcast, 'smallestClean'), mostlyClean: surveyRatio(pooled.get(system), snapcast, 'smallestMostlyClean') }]),
+        .map((system) => [system, surveyRatios(pooled.get(system), snapcast)]),
     ),
   };
 }

@@ -53,7 +53,7 @@ import { stopAll } from './support/stop-children.js';
 import { round } from './support/stats.js';
 import { STALL_MIN_MS, countNearStalls, coveredMs, isNearStall, mergeStalls, startMachineStallMeter, type MachineStallMeter, type Stretch } from './support/machine-stalls.js';
 import { badWindows, delayAt, delayAtFrame, markedTone, type ToneLayout } from './support/tone-check.js';
-import { summarizeSurvey, surveyOrder, surveyRatio, type SurveySummary, type SurveyTry } from './support/clean-survey.js';
+import { summarizeSurvey, surveyOrder, surveyRatios, type SurveySummary, type SurveyTry } from './support/clean-survey.js';
 
 const TONE_S = Number(process.env.BENCH_SNAP_SECONDS ?? 60);
 /** Which systems to measure (comma-separated: opus, pcm, snapcast); all by default. */
@@ -688,7 +688,7 @@ export async function runVsSnapcast(): Promise<Record<string, unknown>> {
         mode: 'survey: every setting tried triesPerSetting times, the systems interleaved; smallestClean = clean in any try, smallestMostlyClean = clean in at least half; delays are medians of clean tries',
         results,
         ratios: Object.fromEntries(
-          ['opus', 'pcm', 'opus-alt', 'pcm-alt'].filter((ours) => of(ours) !== undefined).map((ours) => [ours, { anyCleanTry: surveyRatio(of(ours), of('snapcast'), 'smallestClean'), mostlyClean: surveyRatio(of(ours), of('snapcast'), 'smallestMostlyClean') }]),
+          ['opus', 'pcm', 'opus-alt', 'pcm-alt'].filter((ours) => of(ours) !== undefined).map((ours) => [ours, surveyRatios(of(ours), of('snapcast'))]),
         ),
       };
     }

@@ -141,3 +141,8 @@ export function surveyRatio(ours: SurveySummary | undefined, theirs: SurveySumma
   const b = theirs?.[key]?.delayMs;
   return a === undefined || b === undefined ? null : round(a / b, 2);
 }
+
+/** Our delay over theirs by both rules: smallest setting clean in any try, and clean in at least half. */
+export function surveyRatios(ours: SurveySummary | undefined, theirs: SurveySummary | undefined): { anyCleanTry: number | null; mostlyClean: number | null } {
+  return { anyCleanTry: surveyRatio(ours, theirs, 'smallestClean'), mostlyClean: surveyRatio(ours, theirs, 'smallestMostlyClean') };
+}

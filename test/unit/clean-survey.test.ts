@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { poolSurveys, summarizeSurvey, surveyOrder, surveyRatio } from '../../bench/support/clean-survey.js';
+import { poolSurveys, summarizeSurvey, surveyOrder, surveyRatio, surveyRatios } from '../../bench/support/clean-survey.js';
 
 describe('clean survey (bench/vs-snapcast with BENCH_SNAP_SURVEY)', () => {
   it('interleaves the systems: each round takes every system at its first setting, then at its second', () => {
@@ -81,5 +81,6 @@ describe('clean survey (bench/vs-snapcast with BENCH_SNAP_SURVEY)', () => {
     assert.equal(surveyRatio(pcm, snapcast, 'smallestClean'), 0.52);
     assert.equal(surveyRatio(pcm, snapcast, 'smallestMostlyClean'), 0.39);
     assert.equal(surveyRatio(pcm, undefined, 'smallestClean'), null);
+    assert.deepEqual(surveyRatios(pcm, snapcast), { anyCleanTry: 0.52, mostlyClean: 0.39 });
   });
 });
