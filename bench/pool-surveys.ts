@@ -21,8 +21,8 @@ export function runPoolSurveys(paths: readonly string[]): Record<string, unknown
     } catch (err) {
       throw new Error(`${path}: ${err instanceof SyntaxError ? 'not JSON' : (err as Error).message}`);
     }
-    const results = (report as { results?: unknown }).results;
-    if (typeof (report as { mode?: unknown }).mode !== 'string' || !String((report as { mode: string }).mode).startsWith('survey') || !Array.isArray(results)) {
+    const { mode, results } = (typeof report === 'object' && report !== null ? report : {}) as { mode?: unknown; results?: unknown };
+    if (typeof mode !== 'string' || !mode.startsWith('survey') || !Array.isArray(results)) {
       throw new Error(`${path}: not a bench/vs-snapcast survey (run it with BENCH_SNAP_SURVEY=1)`);
     }
     return report as SurveyReport;
