@@ -81,16 +81,35 @@ export function summarizeSurvey(tries: readonly SurveyTry[]): SurveySummary {
       medianCleanDelayMs: cleanDelays.length === 0 ? null : round(median(cleanDelays), 1),
     };
   });
-  // A setting with a clean try has a median clean delay: only those can be picked.
-  const pick = (ok: (t: SettingTally) => boolean): SmallestSetting | null => {
-    const found = settings.find((t) => t.medianCleanDelayMs !== null && ok(t));
-    return found === undefined ? null : { setting: found.setting, delayMs: found.medianCleanDelayMs as number };
-  };
   return {
     settings,
-    smallestClean: pick((t) => t.clean > 0),
-    smallestMostlyClean: pick((t) => t.clean * 2 >= t.tries),
+    smallestClean: smallestWithCleanShare(settings, 0),
+    smallestMostlyClean: smallestWithCleanShare(settings, 0.5),
   };
+}
+
+/**
+ * The smallest setting clean in at least `share` of its tries (0: in any one), with the median delay of its clean
+ * tries; null if none is. A setting needs one clean try to be picked at all: only those have a delay.
+ */
+export function smallestWithCleanShare(settings: readonly SettingTally[], share: number): SmallestSetting | null {
+  const found = settings.find((t) => t.medianCleanDelayMs !== null && t.clean > 0 && t.clean >= share * t.tries);
+  return found === undefined ? null : { setting: found.setting, delayMs: found.medianCleanDelayMs as number };
+}
+
+/**
+ * The 95 % interval (Wilson's) of the share of clean tries at a setting, from `clean` of `tries`, in percent
+ * rounded to whole ones; null with no tries. It says whether more tries could still move a setting across a
+ * rule's line: 13 of 24 is 54 %, but anywhere from 35 to 72 %.
+ */
+export function cleanShareInterval(clean: number, tries: number): [number, number] | null {
+  if (tries <= 0) return null;
+  const z = 1.96;
+  const p = clean / tries;
+  const scale = 1 + (z * z) / tries;
+  const centre = (p + (z * z) / (2 * tries)) / scale;
+  const half = (z * Math.sqrt((p * (1 - p)) / tries + (z * z) / (4 * tries * tries))) / scale;
+  return [Math.round(Math.max(0, centre - half) * 100), Math.round(Math.min(1, centre + half) * 100)];
 }
 
 /** One try as bench/vs-snapcast's survey records it under `tried`: voided and failed tries included. */
@@ -140,6 +159,29 @@ export function surveyRatio(ours: SurveySummary | undefined, theirs: SurveySumma
   const a = ours?.[key]?.delayMs;
   const b = theirs?.[key]?.delayMs;
   return a === undefined || b === undefined ? null : round(a / b, 2);
+}
+
+/** One line of ratiosByCleanShare: at this share of clean tries, each system's smallest setting and the ratio. */
+export interface ShareRatio {
+  /** The least share of clean tries a setting needs (0: any one clean try). */
+  readonly share: number;
+  readonly ours: SmallestSetting | null;
+  readonly theirs: SmallestSetting | null;
+  /** Our delay over theirs; null when either has no setting that clean. */
+  readonly ratio: number | null;
+}
+
+/**
+ * Our delay over theirs at each of several shares of clean tries a setting must reach: the two rules (any try,
+ * half) are two points of this line, and where the ratio crosses a target between them says how much the verdict
+ * rests on how clean "clean" has to be.
+ */
+export function ratiosByCleanShare(ours: SurveySummary | undefined, theirs: SurveySummary | undefined, shares: readonly number[]): ShareRatio[] {
+  return shares.map((share) => {
+    const a = ours === undefined ? null : smallestWithCleanShare(ours.settings, share);
+    const b = theirs === undefined ? null : smallestWithCleanShare(theirs.settings, share);
+    return { share, ours: a, theirs: b, ratio: a === null || b === null ? null : round(a.delayMs / b.delayMs, 2) };
+  });
 }
 
 /** Our delay over theirs by both rules: smallest setting clean in any try, and clean in at least half. */

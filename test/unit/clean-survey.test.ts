@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { poolSurveys, summarizeSurvey, surveyOrder, surveyRatio, surveyRatios } from '../../bench/support/clean-survey.js';
+import { cleanShareInterval, poolSurveys, ratiosByCleanShare, smallestWithCleanShare, summarizeSurvey, surveyOrder, surveyRatio, surveyRatios } from '../../bench/support/clean-survey.js';
 
 describe('clean survey (bench/vs-snapcast with BENCH_SNAP_SURVEY)', () => {
   it('interleaves the systems: each round takes every system at its first setting, then at its second', () => {
@@ -82,5 +82,40 @@ describe('clean survey (bench/vs-snapcast with BENCH_SNAP_SURVEY)', () => {
     assert.equal(surveyRatio(pcm, snapcast, 'smallestMostlyClean'), 0.39);
     assert.equal(surveyRatio(pcm, undefined, 'smallestClean'), null);
     assert.deepEqual(surveyRatios(pcm, snapcast), { anyCleanTry: 0.52, mostlyClean: 0.39 });
+  });
+
+  it('gives the ratio at any share of clean tries a setting must reach, the two rules among them', () => {
+    const ours = summarizeSurvey([
+      ...[0, 5, 3, 2].map((badWindows) => ({ setting: 10, badWindows, delayMs: 32 })),
+      ...[0, 0, 4, 1].map((badWindows) => ({ setting: 15, badWindows, delayMs: 37 })),
+      ...[0, 0, 0, 1].map((badWindows) => ({ setting: 25, badWindows, delayMs: 47 })),
+    ]);
+    const theirs = summarizeSurvey([
+      ...[0, 1, 2, 3].map((badWindows) => ({ setting: 60, badWindows, delayMs: 62 })),
+      ...[0, 0, 1, 1].map((badWindows) => ({ setting: 100, badWindows, delayMs: 102 })),
+      { setting: 150, badWindows: 2, delayMs: 151 },
+    ]);
+    assert.deepEqual(smallestWithCleanShare(ours.settings, 0), ours.smallestClean);
+    assert.deepEqual(smallestWithCleanShare(ours.settings, 0.5), ours.smallestMostlyClean);
+    assert.equal(smallestWithCleanShare(ours.settings, 0.8), null);
+    const byShare = ratiosByCleanShare(ours, theirs, [0, 0.25, 0.5, 0.75]);
+    assert.deepEqual(byShare.map((r) => [r.share, r.ours?.setting, r.theirs?.setting, r.ratio]), [
+      [0, 10, 60, 0.52],
+      [0.25, 10, 60, 0.52],
+      [0.5, 15, 100, 0.36],
+      // Snapcast has no setting clean in three of four: no ratio there.
+      [0.75, 25, undefined, null],
+    ]);
+    assert.deepEqual(ratiosByCleanShare(undefined, theirs, [0])[0], { share: 0, ours: null, theirs: { setting: 60, delayMs: 62 }, ratio: null });
+  });
+
+  it('gives the 95 % interval of a share of clean tries, narrowing with more tries', () => {
+    assert.deepEqual(cleanShareInterval(13, 24), [35, 72]);
+    assert.deepEqual(cleanShareInterval(5, 5), [57, 100]);
+    assert.deepEqual(cleanShareInterval(0, 10), [0, 28]);
+    const few = cleanShareInterval(2, 4) as [number, number];
+    const many = cleanShareInterval(50, 100) as [number, number];
+    assert.ok(many[0] > few[0] && many[1] < few[1], `${many} inside ${few}`);
+    assert.equal(cleanShareInterval(0, 0), null);
   });
 });
