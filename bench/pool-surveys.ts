@@ -13,8 +13,8 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { cleanShareInterval, poolSurveys, ratiosByCleanShare, surveyRatios, type SurveyReport } from './support/clean-survey.js';
 
-/** The shares of clean tries byCleanShare gives the ratio at: any one try, a quarter, half, three quarters. */
-const SHARES = [0, 0.25, 0.5, 0.75];
+/** The shares of clean tries byCleanShare gives the ratio at: any one try, then every tenth up to nine. */
+const SHARES = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 
 /** Reads the surveys and pools them; throws with the file's name when one is not a survey's JSON. */
 export function runPoolSurveys(paths: readonly string[]): Record<string, unknown> {
