@@ -93,7 +93,7 @@ export function summarizeSurvey(tries: readonly SurveyTry[]): SurveySummary {
  * tries; null if none is. A setting needs one clean try to be picked at all: only those have a delay.
  */
 export function smallestWithCleanShare(settings: readonly SettingTally[], share: number): SmallestSetting | null {
-  const found = settings.find((t) => t.medianCleanDelayMs !== null && t.clean > 0 && t.clean >= share * t.tries);
+  const found = settings.find((t) => t.medianCleanDelayMs !== null && t.clean >= share * t.tries);
   return found === undefined ? null : { setting: found.setting, delayMs: found.medianCleanDelayMs as number };
 }
 
@@ -154,13 +154,6 @@ export function poolSurveys(reports: readonly SurveyReport[]): Map<string, Surve
   return new Map([...tries].filter(([, mine]) => mine.length > 0).map(([name, mine]) => [name, summarizeSurvey(mine)]));
 }
 
-/** Our delay over theirs at one criterion, or null when either has no such setting. */
-export function surveyRatio(ours: SurveySummary | undefined, theirs: SurveySummary | undefined, key: 'smallestClean' | 'smallestMostlyClean'): number | null {
-  const a = ours?.[key]?.delayMs;
-  const b = theirs?.[key]?.delayMs;
-  return a === undefined || b === undefined ? null : round(a / b, 2);
-}
-
 /** One line of ratiosByCleanShare: at this share of clean tries, each system's smallest setting and the ratio. */
 export interface ShareRatio {
   /** The least share of clean tries a setting needs (0: any one clean try). */
@@ -186,5 +179,6 @@ export function ratiosByCleanShare(ours: SurveySummary | undefined, theirs: Surv
 
 /** Our delay over theirs by both rules: smallest setting clean in any try, and clean in at least half. */
 export function surveyRatios(ours: SurveySummary | undefined, theirs: SurveySummary | undefined): { anyCleanTry: number | null; mostlyClean: number | null } {
-  return { anyCleanTry: surveyRatio(ours, theirs, 'smallestClean'), mostlyClean: surveyRatio(ours, theirs, 'smallestMostlyClean') };
+  const [any, mostly] = ratiosByCleanShare(ours, theirs, [0, 0.5]);
+  return { anyCleanTry: any?.ratio ?? null, mostlyClean: mostly?.ratio ?? null };
 }
